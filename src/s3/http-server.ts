@@ -1,0 +1,106 @@
+/**
+ * The S3 listener. It runs on `node:http` rather than `Bun.serve` because S3 signs the path exactly
+ * as sent, and the URL parsing behind `Request` (WHATWG URL) removes `.` and `..` segments, which
+ * are valid in object keys. `node:http` under Bun hands over the raw request target.
+ */
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Logger } from "../log/logger.ts";
+import type { ByteSource } from "../storage/types.ts";
+import type { S3Endpoint } from "./endpoint.ts";
+import type { S3Request, S3Response } from "./operation-context.ts";
+
+/** Unread request bodies up to this size are drained so the connection can be reused. */
+const maxDrainBytes = 1024 * 1024;
+
+function headerMap(request: IncomingMessage): Map<string, string[]> {
+  const headers = new Map<string, string[]>();
+  const raw = request.rawHeaders;
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    const name = (raw[index] ?? "").toLowerCase();
+    const value = raw[index + 1] ?? "";
+    const values = headers.get(name);
+    if (values) values.push(value);
+    else headers.set(name, [value]);
+  }
+  return headers;
+}
+
+function toS3Request(request: IncomingMessage): S3Request {
+  const target = request.url ?? "/";
+  const question = target.indexOf("?");
+  return {
+    method: request.method ?? "GET",
+    rawPath: question === -1 ? target : target.slice(0, question),
+    rawQuery: question === -1 ? "" : target.slice(question + 1),
+    headers: headerMap(request),
+    body: request as AsyncIterable<Uint8Array> as ByteSource,
+    sourceAddress: request.socket.remoteAddress ?? "unknown",
+    requestId: randomBytes(8).toString("hex").toUpperCase(),
+  };
+}
+
+async function writeResponse(request: IncomingMessage, response: ServerResponse, result: S3Response): Promise<void> {
+  const headers: Record<string, string> = { server: "S3Gateway", ...result.headers };
+  const body = request.method === "HEAD" ? undefined : result.body;
+  if (typeof body === "string") headers["content-length"] = String(Buffer.byteLength(body));
+  else if (body === undefined && headers["content-length"] === undefined) headers["content-length"] = "0";
+  const unread = !request.complete;
+  const remaining = Number(request.headers["content-length"] ?? Number.POSITIVE_INFINITY);
+  if (unread && !(remaining <= maxDrainBytes)) headers.connection = "close";
+  response.writeHead(result.status, headers);
+  if (body === undefined || typeof body === "string") {
+    response.end(body);
+  } else {
+    await pipeStream(body, response);
+  }
+  if (unread) {
+    if (headers.connection === "close") request.destroy();
+    else request.resume();
+  }
+}
+
+async function pipeStream(stream: ReadableStream<Uint8Array>, response: ServerResponse): Promise<void> {
+  const reader = stream.getReader();
+  let aborted = false;
+  response.once("close", () => {
+    aborted = !response.writableFinished;
+  });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (aborted) return;
+      if (!response.write(value)) await Promise.race([once(response, "drain"), once(response, "close")]);
+    }
+    response.end();
+  } finally {
+    if (!response.writableFinished) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
+/**
+ * Starts the S3 listener.
+ * @returns the server once it listens, and the port it bound.
+ */
+export async function startS3Server(endpoint: S3Endpoint, host: string, port: number, logger: Logger): Promise<{ server: Server; port: number }> {
+  const server = createServer((request, response) => {
+    endpoint
+      .handle(toS3Request(request))
+      .then((result) => writeResponse(request, response, result))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, "writing an s3 response failed");
+        response.destroy();
+      });
+  });
+  // Uploads of several GiB take longer than the default five-minute request timeout.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  server.listen(port, host);
+  await once(server, "listening");
+  const address = server.address();
+  return { server, port: typeof address === "object" && address ? address.port : port };
+}

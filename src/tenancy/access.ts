@@ -1,0 +1,36 @@
+/**
+ * The one place that decides which storage location an S3 request may touch. A credential belongs
+ * to exactly one organization, and a bucket name resolves only among that organization's
+ * connectors, so no request can name another organization's data.
+ */
+import type { BucketLocation } from "../storage/types.ts";
+import { S3Error } from "../s3/s3-error.ts";
+
+/** An authenticated caller: the organization its key belongs to. */
+export interface Principal {
+  accessKeyId: string;
+  orgId: string;
+}
+
+export interface ConnectorDirectory {
+  /** Connector bucket names of an organization, with the time each was added. */
+  buckets(orgId: string): ReadonlyMap<string, Date>;
+}
+
+/**
+ * Resolves a bucket name for a principal.
+ * @throws {S3Error} `NoSuchBucket` when the organization has no connector of that name.
+ */
+export function resolveBucket(directory: ConnectorDirectory, principal: Principal, bucket: string): BucketLocation {
+  if (!directory.buckets(principal.orgId).has(bucket)) {
+    throw new S3Error("NoSuchBucket", `The bucket "${bucket}" does not exist for this organization: run "aws s3 ls" to list the buckets you can use.`, {
+      BucketName: bucket,
+    });
+  }
+  return { orgId: principal.orgId, bucket };
+}
+
+/** Lists the buckets a principal sees, sorted by name. */
+export function visibleBuckets(directory: ConnectorDirectory, principal: Principal): { name: string; createdAt: Date }[] {
+  return [...directory.buckets(principal.orgId)].map(([name, createdAt]) => ({ name, createdAt })).sort((a, b) => (a.name < b.name ? -1 : 1));
+}
