@@ -94,7 +94,7 @@ export const auditEvents = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     at: integer("at", { mode: "timestamp_ms" }).notNull(),
-    /** `user:<id>`, `cli` or `system`. */
+    /** `user:<id>`, `cli`, `setup`, `system`, or `anonymous` for failed sign-ins. */
     actor: text("actor").notNull(),
     orgId: text("org_id"),
     action: text("action").notNull(),

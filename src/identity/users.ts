@@ -46,7 +46,11 @@ export class UserService {
    * @throws {InvalidInputError} for a malformed e-mail, a short password or an unknown organization.
    * @throws {ConflictError} when the e-mail is taken.
    */
-  async add(input: { email: string; password: string; orgIds: string[]; orgAdmin: boolean; platformAdmin: boolean }, actor: string): Promise<User> {
+  async add(
+    input: { email: string; password: string; orgIds: string[]; orgAdmin: boolean; platformAdmin: boolean },
+    actor: string,
+    options: { onlyIfNoUsers?: boolean } = {},
+  ): Promise<User> {
     const email = input.email.trim().toLowerCase();
     if (!emailPattern.test(email) || email.length > 254) {
       throw new InvalidInputError(`Invalid e-mail address "${input.email}": use the form name@example.com.`);
@@ -58,6 +62,10 @@ export class UserService {
     const id = crypto.randomUUID();
     const createdAt = this.now();
     this.db.transaction((tx) => {
+      // Re-checked inside the transaction so two concurrent setups cannot both create an administrator.
+      if (options.onlyIfNoUsers && (tx.select({ count: sql<number>`count(*)` }).from(users).get()?.count ?? 0) > 0) {
+        throw new InvalidInputError("This setup link is already used: an account exists. Sign in, or add users with \"s3gateway user add\".");
+      }
       for (const orgId of input.orgIds) {
         if (!tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, orgId)).get()) {
           throw new InvalidInputError(`Organization "${orgId}" does not exist: create it first with "s3gateway org create ${orgId} --name NAME".`);
@@ -144,7 +152,7 @@ export class UserService {
     if (!this.isSetupTokenValid(token)) {
       throw new InvalidInputError("This setup link is invalid, expired or already used: restart the server to print a new one, or add a user with \"s3gateway user add\".");
     }
-    const user = await this.add({ email, password, orgIds: [], orgAdmin: false, platformAdmin: true }, "setup");
+    const user = await this.add({ email, password, orgIds: [], orgAdmin: false, platformAdmin: true }, "setup", { onlyIfNoUsers: true });
     this.db.update(setupTokens).set({ usedAt: this.now() }).where(eq(setupTokens.tokenHash, hashToken(token))).run();
     return user;
   }
