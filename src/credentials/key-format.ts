@@ -13,9 +13,21 @@ export function newAccessKeyId(): string {
   return id;
 }
 
-/** Secrets are 40 characters of URL-safe base64 (240 random bits). */
+const secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * Secrets are 40 letters and digits (about 238 random bits). Punctuation is left out because a
+ * secret starting with "-" is read as an option by `aws configure set`.
+ */
 export function newSecretAccessKey(): string {
-  return randomBytes(30).toString("base64url");
+  let secret = "";
+  while (secret.length < 40) {
+    for (const byte of randomBytes(48)) {
+      // 248 is the largest multiple of 62 below 256; skipping larger bytes keeps the choice uniform.
+      if (byte < 248 && secret.length < 40) secret += secretAlphabet[byte % 62];
+    }
+  }
+  return secret;
 }
 
 /** Shape check done before any lookup, so malformed ids never reach the database. */
