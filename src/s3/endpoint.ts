@@ -40,7 +40,7 @@ export class S3Endpoint {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Runs one request through the pipeline; never throws. */
+  /** Runs one request through the pipeline. Every failure becomes an S3 error response. */
   async handle(request: S3Request): Promise<S3Response> {
     const started = performance.now();
     let parsed: ParsedOperation | undefined;

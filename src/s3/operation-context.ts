@@ -1,5 +1,5 @@
 /**
- * What every S3 operation handler receives and returns.
+ * The request, response and context types shared by every S3 operation handler.
  */
 import type { HeaderMap } from "../sigv4/request.ts";
 import type { VerifiedRequest } from "../sigv4/verify.ts";

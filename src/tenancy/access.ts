@@ -30,7 +30,7 @@ export function resolveBucket(directory: ConnectorDirectory, principal: Principa
   return { orgId: principal.orgId, bucket };
 }
 
-/** Lists the buckets a principal sees, sorted by name. */
+/** Lists the buckets visible to a principal, sorted by name. */
 export function visibleBuckets(directory: ConnectorDirectory, principal: Principal): { name: string; createdAt: Date }[] {
   return [...directory.buckets(principal.orgId)].map(([name, createdAt]) => ({ name, createdAt })).sort((a, b) => (a.name < b.name ? -1 : 1));
 }
