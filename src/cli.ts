@@ -19,7 +19,7 @@ class UsageError extends GatewayError {
 const usage = `Usage: s3gateway <command> [options]
 
 Commands:
-  serve [--s3-addr HOST:PORT] [--web-addr HOST:PORT]
+  serve [--s3-addr HOST:PORT] [--web-addr HOST:PORT] [--tls-cert FILE --tls-key FILE]
   org create ORG_ID --name "Display name" [--connectors azure,sentinelone,vmware]
   org list [--json]
   connector add ORG_ID BUCKET
@@ -36,6 +36,8 @@ const optionSpec = {
   "data-dir": { type: "string" },
   "s3-addr": { type: "string" },
   "web-addr": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
   name: { type: "string" },
   connectors: { type: "string" },
   org: { type: "string" },
@@ -104,7 +106,13 @@ async function run(argv: string[]): Promise<void> {
     process.stdout.write(usage);
     return;
   }
-  const config = loadConfig({ dataDir: values["data-dir"], s3Addr: values["s3-addr"], webAddr: values["web-addr"] });
+  const config = loadConfig({
+    dataDir: values["data-dir"],
+    s3Addr: values["s3-addr"],
+    webAddr: values["web-addr"],
+    tlsCert: values["tls-cert"],
+    tlsKey: values["tls-key"],
+  });
   if (command === "serve") {
     expectPositionals(positionals, 1, "serve [--s3-addr HOST:PORT] [--web-addr HOST:PORT]");
     return serve(config);

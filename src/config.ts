@@ -2,6 +2,7 @@
  * Server and CLI configuration: defaults, environment variables (`S3GATEWAY_*`) and flags,
  * validated once at start-up so that a bad value stops the program with a message naming it.
  */
+import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigError } from "./errors.ts";
 
@@ -16,6 +17,13 @@ export interface GatewayConfig {
   dataDir: string;
   s3Listen: ListenAddress;
   webListen: ListenAddress;
+  /** Certificate and key files (PEM) for serving the S3 endpoint over TLS; absent for plain HTTP. */
+  s3Tls?: { certFile: string; keyFile: string };
+  /**
+   * Domains under which the S3 endpoint accepts virtual-hosted-style requests: a request to
+   * `azure.s3.example.com` with domain `s3.example.com` addresses bucket `azure`.
+   */
+  s3Domains: string[];
   /** S3 endpoint URL printed in the console snippets and used for `endpoint_url`. */
   publicS3Url: string;
   /** Console URL printed at start-up and used in the first-administrator setup link. */
@@ -100,6 +108,8 @@ export interface ConfigOverrides {
   dataDir?: string | undefined;
   s3Addr?: string | undefined;
   webAddr?: string | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
 }
 
 type Environment = Record<string, string | undefined>;
@@ -129,11 +139,23 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Environment = p
   if (syncSetting !== "true" && syncSetting !== "false") {
     throw new ConfigError(`Invalid S3GATEWAY_UNSAFE_SKIP_FSYNC "${syncSetting}": use true or false.`);
   }
+  const s3Tls = loadTlsFiles(overrides.tlsCert ?? env.S3GATEWAY_TLS_CERT, overrides.tlsKey ?? env.S3GATEWAY_TLS_KEY);
+  const s3Domains = (env.S3GATEWAY_S3_DOMAINS ?? "")
+    .split(",")
+    .map((domain) => domain.trim().toLowerCase())
+    .filter((domain) => domain !== "");
+  for (const domain of s3Domains) {
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(domain)) {
+      throw new ConfigError(`Invalid S3GATEWAY_S3_DOMAINS entry "${domain}": use host names such as s3.example.com, separated by commas.`);
+    }
+  }
   return {
     dataDir: resolve(overrides.dataDir ?? env.S3GATEWAY_DATA_DIR ?? "data"),
     s3Listen,
     webListen,
-    publicS3Url: trimSlash(env.S3GATEWAY_PUBLIC_S3_URL ?? `http://${formatAuthority(s3Listen)}`),
+    ...(s3Tls ? { s3Tls } : {}),
+    s3Domains,
+    publicS3Url: trimSlash(env.S3GATEWAY_PUBLIC_S3_URL ?? `${s3Tls ? "https" : "http"}://${formatAuthority(s3Listen)}`),
     publicWebUrl: trimSlash(env.S3GATEWAY_PUBLIC_WEB_URL ?? `http://${formatAuthority(webListen)}`),
     region: env.S3GATEWAY_REGION ?? "us-east-1",
     profilePrefix: env.S3GATEWAY_PROFILE_PREFIX ?? "s3gw_",
@@ -145,6 +167,25 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Environment = p
     fsync: syncSetting === "false",
     logLevel,
   };
+}
+
+/**
+ * Checks the TLS certificate and key options: both or neither, each a readable file.
+ * @throws {ConfigError} naming the missing or unreadable file.
+ */
+function loadTlsFiles(certFile: string | undefined, keyFile: string | undefined): { certFile: string; keyFile: string } | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new ConfigError(`TLS needs both a certificate and a key: pass --tls-cert FILE and --tls-key FILE (or S3GATEWAY_TLS_CERT and S3GATEWAY_TLS_KEY).`);
+  }
+  for (const [flag, file] of [["--tls-cert", certFile], ["--tls-key", keyFile]] as const) {
+    try {
+      accessSync(file, constants.R_OK);
+    } catch {
+      throw new ConfigError(`Cannot read the ${flag} file "${file}": check the path and its permissions.`);
+    }
+  }
+  return { certFile: resolve(certFile), keyFile: resolve(keyFile) };
 }
 
 function trimSlash(url: string): string {

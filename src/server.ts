@@ -44,12 +44,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const endpoint = new S3Endpoint({
     store,
     directory: cache,
-    settings: { region: config.region, maxObjectSize: config.maxObjectSize, maxClockSkewMs: config.maxClockSkewMs },
+    settings: { region: config.region, maxObjectSize: config.maxObjectSize, maxClockSkewMs: config.maxClockSkewMs, domains: config.s3Domains },
     logger,
     lastUse,
   });
-  const s3 = await startS3Server(endpoint, config.s3Listen.host, config.s3Listen.port, logger);
-  const s3Url = `http://${formatAuthority({ host: config.s3Listen.host, port: s3.port })}`;
+  const s3 = await startS3Server(endpoint, { host: config.s3Listen.host, port: config.s3Listen.port, ...(config.s3Tls ? { tls: config.s3Tls } : {}) }, logger);
+  const s3Url = `${config.s3Tls ? "https" : "http"}://${formatAuthority({ host: config.s3Listen.host, port: s3.port })}`;
   if (!process.env.S3GATEWAY_PUBLIC_S3_URL) config.publicS3Url = s3Url;
 
   // Console revocations clear the cache at once instead of waiting for the next poll.

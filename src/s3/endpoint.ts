@@ -13,7 +13,7 @@ import type { ObjectStore } from "../storage/types.ts";
 import type { ConnectorDirectory, Principal } from "../tenancy/access.ts";
 import type { S3Request, S3Response, S3Settings } from "./operation-context.ts";
 import { operationHandlers } from "./operations/index.ts";
-import { parseOperation, type ParsedOperation } from "./parse-request.ts";
+import { bucketFromHost, parseOperation, type ParsedOperation } from "./parse-request.ts";
 import { renderS3Error, toS3Error } from "./render-error.ts";
 import { S3Error } from "./s3-error.ts";
 
@@ -24,7 +24,7 @@ export interface CredentialDirectory extends ConnectorDirectory {
 export interface S3EndpointOptions {
   store: ObjectStore;
   directory: CredentialDirectory;
-  settings: S3Settings & { maxClockSkewMs: number };
+  settings: S3Settings & { maxClockSkewMs: number; domains: readonly string[] };
   logger: Logger;
   lastUse?: LastUseRecorder;
   now?: () => Date;
@@ -49,7 +49,8 @@ export class S3Endpoint {
     let failure: S3Error | undefined;
     try {
       const query = parseQuery(request.rawQuery);
-      parsed = parseOperation(request.method, request.rawPath, query, (name) => request.headers.has(name));
+      const hostBucket = bucketFromHost(headerValue(request.headers, "host"), this.options.settings.domains);
+      parsed = parseOperation(request.method, request.rawPath, query, (name) => request.headers.has(name), hostBucket);
       const verified = this.authenticate(request, query);
       principal = this.authorizeKey(verified);
       this.options.lastUse?.record(principal.accessKeyId, request.sourceAddress, this.now());
@@ -88,6 +89,11 @@ export class S3Endpoint {
     }
     if (headerValue(request.headers, "authorization") === undefined) {
       throw new S3Error("AccessDenied", "Anonymous requests are not allowed: sign requests with an access key generated in the console.");
+    }
+    if (request.headers.has("x-amz-security-token")) {
+      throw new S3Error("InvalidArgument", "x-amz-security-token is not accepted: this gateway issues long-term keys, so sign without a session token.", {
+        ArgumentName: "x-amz-security-token",
+      });
     }
     return verifyHeaderSignature(request, query, options);
   }

@@ -5,7 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { Logger } from "../log/logger.ts";
 import type { ByteSource } from "../storage/types.ts";
 import type { S3Endpoint } from "./endpoint.ts";
@@ -85,8 +87,12 @@ async function pipeStream(stream: ReadableStream<Uint8Array>, response: ServerRe
  * Starts the S3 listener.
  * @returns the server once it listens, and the port it bound.
  */
-export async function startS3Server(endpoint: S3Endpoint, host: string, port: number, logger: Logger): Promise<{ server: Server; port: number }> {
-  const server = createServer((request, response) => {
+export async function startS3Server(
+  endpoint: S3Endpoint,
+  listen: { host: string; port: number; tls?: { certFile: string; keyFile: string } },
+  logger: Logger,
+): Promise<{ server: Server; port: number }> {
+  const handler = (request: IncomingMessage, response: ServerResponse) => {
     endpoint
       .handle(toS3Request(request))
       .then((result) => writeResponse(request, response, result))
@@ -94,13 +100,16 @@ export async function startS3Server(endpoint: S3Endpoint, host: string, port: nu
         logger.error({ err: error }, "writing an s3 response failed");
         response.destroy();
       });
-  });
+  };
+  const server: Server = listen.tls
+    ? createHttpsServer({ cert: readFileSync(listen.tls.certFile), key: readFileSync(listen.tls.keyFile) }, handler)
+    : createServer(handler);
   // Uploads of several GiB take longer than the default five-minute request timeout.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
-  server.listen(port, host);
+  server.listen(listen.port, listen.host);
   await once(server, "listening");
   const address = server.address();
-  return { server, port: typeof address === "object" && address ? address.port : port };
+  return { server, port: typeof address === "object" && address ? address.port : listen.port };
 }

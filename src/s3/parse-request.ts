@@ -86,12 +86,19 @@ const unsupportedSubresources = new Set([
 export const maxKeyBytes = 1024;
 
 /**
- * Parses a path-style request (`/bucket/key`).
+ * Parses a request, path-style (`/bucket/key`) or, when `virtualHostBucket` is given because the
+ * Host header named the bucket, virtual-hosted-style (`/key` on `bucket.s3.example.com`).
  * @throws {S3Error} `NotImplemented` for subresources this gateway lacks, `MethodNotAllowed`
  *   when no operation matches, `KeyTooLongError`, or `InvalidURI`-style `InvalidArgument`.
  */
-export function parseOperation(method: string, rawPath: string, query: readonly QueryParameter[], hasHeader: (name: string) => boolean): ParsedOperation {
-  const { bucket, key, target } = splitPath(rawPath);
+export function parseOperation(
+  method: string,
+  rawPath: string,
+  query: readonly QueryParameter[],
+  hasHeader: (name: string) => boolean,
+  virtualHostBucket?: string,
+): ParsedOperation {
+  const { bucket, key, target } = virtualHostBucket === undefined ? splitPath(rawPath) : splitVirtualHostPath(virtualHostBucket, rawPath);
   const params = new Map<string, string>();
   for (const parameter of query) params.set(parameter.name, parameter.value);
   for (const name of params.keys()) {
@@ -113,19 +120,42 @@ export function parseOperation(method: string, rawPath: string, query: readonly 
   return { operation: rule.operation, bucket, key, params };
 }
 
+function decodeKey(rawKey: string): string {
+  const key = percentDecode(rawKey);
+  if (key === undefined) throw new S3Error("InvalidArgument", "The request path has a malformed percent-escape: encode \"%\" in keys as \"%25\".");
+  if (Buffer.byteLength(key, "utf8") > maxKeyBytes) {
+    throw new S3Error("KeyTooLongError", `The key is ${Buffer.byteLength(key, "utf8")} bytes long: S3 keys are at most ${maxKeyBytes} bytes of UTF-8.`);
+  }
+  return key;
+}
+
+function splitVirtualHostPath(bucket: string, rawPath: string): { bucket: string; key: string; target: Target } {
+  if (!rawPath.startsWith("/")) throw new S3Error("InvalidArgument", "The request path must start with \"/\".");
+  const key = decodeKey(rawPath.slice(1));
+  return { bucket, key, target: key === "" ? "bucket" : "object" };
+}
+
 function splitPath(rawPath: string): { bucket: string; key: string; target: Target } {
   if (!rawPath.startsWith("/")) throw new S3Error("InvalidArgument", "The request path must start with \"/\".");
   const slash = rawPath.indexOf("/", 1);
   const rawBucket = slash === -1 ? rawPath.slice(1) : rawPath.slice(1, slash);
   const rawKey = slash === -1 ? "" : rawPath.slice(slash + 1);
   const bucket = percentDecode(rawBucket);
-  const key = percentDecode(rawKey);
-  if (bucket === undefined || key === undefined) {
-    throw new S3Error("InvalidArgument", "The request path has a malformed percent-escape: encode \"%\" in keys as \"%25\".");
-  }
-  if (Buffer.byteLength(key, "utf8") > maxKeyBytes) {
-    throw new S3Error("KeyTooLongError", `The key is ${Buffer.byteLength(key, "utf8")} bytes long: S3 keys are at most ${maxKeyBytes} bytes of UTF-8.`);
-  }
+  if (bucket === undefined) throw new S3Error("InvalidArgument", "The request path has a malformed percent-escape: encode \"%\" in keys as \"%25\".");
+  const key = decodeKey(rawKey);
   if (bucket === "") return { bucket, key, target: "service" };
   return { bucket, key, target: key === "" ? "bucket" : "object" };
+}
+
+/**
+ * Finds the bucket named by a virtual-hosted-style Host header (`azure.s3.example.com` under
+ * domain `s3.example.com`). Returns undefined for path-style requests.
+ */
+export function bucketFromHost(host: string | undefined, domains: readonly string[]): string | undefined {
+  if (host === undefined || domains.length === 0) return undefined;
+  const name = host.replace(/:\d+$/, "").toLowerCase();
+  for (const domain of domains) {
+    if (name.length > domain.length + 1 && name.endsWith(`.${domain}`)) return name.slice(0, -domain.length - 1);
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * Reading the small XML bodies of DeleteObjects and CompleteMultipartUpload. The body is read in
- * full after signature checks, up to a fixed limit, and parsed without entity expansion beyond
- * XML's predefined ones.
+ * full after signature checks, up to a fixed limit, and parsed with only XML's predefined
+ * entities and character references decoded; entities a DOCTYPE declares are never expanded.
  */
 import { XMLParser } from "fast-xml-parser";
 import type { ByteSource } from "../storage/types.ts";
@@ -10,12 +10,40 @@ import { S3Error } from "./s3-error.ts";
 /** Largest XML request body accepted: 1000 keys of 1024 bytes fit with room to spare. */
 const maxXmlBodyBytes = 2 * 1024 * 1024;
 
+const predefinedEntities: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+/**
+ * Decodes the predefined entities and character references in element text. Clients write
+ * characters of keys and ETags as references (the AWS SDK for JavaScript v3 sends a line feed as
+ * `&#x0A;`, and S3 lists control characters as `&#1;`), so leaving one undecoded would name
+ * another key. C0 control characters are accepted as references, as S3 writes them.
+ * @throws {Error} for an unterminated reference, an entity other than the five predefined ones,
+ *   or a reference to U+0000, a surrogate or a code point above U+10FFFF.
+ */
+function decodeReferences(text: string): string {
+  if (!text.includes("&")) return text;
+  return text.replace(/&([^&;]*)(;?)/g, (reference, name: string, semicolon: string) => {
+    const predefined = Object.hasOwn(predefinedEntities, name) ? predefinedEntities[name] : undefined;
+    if (semicolon === "" || (predefined === undefined && !/^#(?:[0-9]+|x[0-9a-fA-F]+)$/.test(name))) {
+      throw new Error(`Undefined XML reference ${reference.slice(0, 20)}.`);
+    }
+    if (predefined !== undefined) return predefined;
+    const codePoint = name.startsWith("#x") ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
+    if (codePoint === 0 || (codePoint >= 0xd800 && codePoint <= 0xdfff) || codePoint > 0x10ffff) {
+      throw new Error(`Character reference ${reference.slice(0, 20)} names no XML character.`);
+    }
+    return String.fromCodePoint(codePoint);
+  });
+}
+
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  // Replaces the library's decoder, which leaves character references undecoded unless HTML
+  // entities are enabled as well, and expands entities that a DOCTYPE declares.
+  entityDecoder: { decode: decodeReferences, reset() {}, setExternalEntities() {}, addInputEntities() {}, setXmlVersion() {} },
   isArray: (name) => name === "Object" || name === "Part",
 });
 

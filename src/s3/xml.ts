@@ -7,10 +7,11 @@ export const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 /**
  * Escapes text for an XML element. Characters XML 1.0 cannot carry at all (most control
- * characters) are written as character references, as Amazon S3 does for such keys.
+ * characters) are written as character references, as Amazon S3 does for such keys. So is a
+ * carriage return, because XML parsers turn a raw one into a line feed.
  */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (char) => {
+  return text.replace(/[&<>"'\u0000-\u0008\u000b-\u001f]/g, (char) => {
     switch (char) {
       case "&":
         return "&amp;";

@@ -66,7 +66,7 @@ async function readLines(stream: ReadableStream<Uint8Array>, sink: (text: string
   }
 }
 
-/** Starts a gateway; `env` adds settings such as `S3GATEWAY_MAX_OBJECT_SIZE`. */
+/** Starts a gateway; `env` adds settings such as `S3GATEWAY_MAX_OBJECT_SIZE` or `S3GATEWAY_TLS_CERT`. */
 export async function startGateway(env: Record<string, string> = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), "s3gw-test-"));
   const childEnv = isolatedEnv({ S3GATEWAY_LOG_LEVEL: "info", ...env });
