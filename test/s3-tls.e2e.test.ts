@@ -61,8 +61,51 @@ test("multipart parts with trailing checksums complete", async () => {
   }
   const completed = await client().send(new CompleteMultipartUploadCommand({ Bucket: "azure", Key: "parts.bin", UploadId: created.UploadId, MultipartUpload: { Parts: done } }));
   expect(completed.ETag).toMatch(/-2"$/);
-  const head = await client().send(new HeadObjectCommand({ Bucket: "azure", Key: "parts.bin" }));
+  const head = await client().send(new HeadObjectCommand({ Bucket: "azure", Key: "parts.bin", ChecksumMode: "ENABLED" }));
   expect(head.ContentLength).toBe(5 * 1024 * 1024 + 100);
+  expect(head.ChecksumCRC32).toBe(completed.ChecksumCRC32);
+  expect(head.ChecksumCRC32).toMatch(/-2$/);
+  expect(head.ChecksumType).toBe("COMPOSITE");
+});
+
+test("full-object CRC64NVME of a multipart upload matches the whole body", async () => {
+  const parts = [randomBytes(5 * 1024 * 1024), randomBytes(4321)];
+  const created = await client().send(new CreateMultipartUploadCommand({ Bucket: "azure", Key: "full.bin", ChecksumAlgorithm: "CRC64NVME", ChecksumType: "FULL_OBJECT" }));
+  const done = [];
+  for (const [index, part] of parts.entries()) {
+    const uploaded = await client().send(new UploadPartCommand({ Bucket: "azure", Key: "full.bin", UploadId: created.UploadId, PartNumber: index + 1, Body: part, ChecksumAlgorithm: "CRC64NVME" }));
+    done.push({ ETag: uploaded.ETag ?? "", PartNumber: index + 1, ChecksumCRC64NVME: uploaded.ChecksumCRC64NVME ?? "" });
+  }
+  await client().send(new CompleteMultipartUploadCommand({ Bucket: "azure", Key: "full.bin", UploadId: created.UploadId, MultipartUpload: { Parts: done } }));
+  const whole = await client().send(new PutObjectCommand({ Bucket: "azure", Key: "whole.bin", Body: Buffer.concat(parts), ChecksumAlgorithm: "CRC64NVME" }));
+  const head = await client().send(new HeadObjectCommand({ Bucket: "azure", Key: "full.bin", ChecksumMode: "ENABLED" }));
+  expect(head.ChecksumType).toBe("FULL_OBJECT");
+  expect(head.ChecksumCRC64NVME).toBe(whole.ChecksumCRC64NVME);
+});
+
+test("stored checksum is returned on GET but not on a ranged GET", async () => {
+  const body = randomBytes(1000);
+  const put = await client().send(new PutObjectCommand({ Bucket: "azure", Key: "sum.bin", Body: body, ChecksumAlgorithm: "SHA256" }));
+  expect(put.ChecksumSHA256).toBe(createHash("sha256").update(body).digest("base64"));
+  const whole = await client().send(new GetObjectCommand({ Bucket: "azure", Key: "sum.bin", ChecksumMode: "ENABLED" }));
+  expect(whole.ChecksumSHA256).toBe(put.ChecksumSHA256);
+  await whole.Body!.transformToByteArray();
+  const ranged = await client().send(new GetObjectCommand({ Bucket: "azure", Key: "sum.bin", ChecksumMode: "ENABLED", Range: "bytes=0-9" }));
+  expect(ranged.ChecksumSHA256).toBeUndefined();
+  await ranged.Body!.transformToByteArray();
+});
+
+test("If-None-Match: * refuses to overwrite", async () => {
+  await client().send(new PutObjectCommand({ Bucket: "azure", Key: "once.txt", Body: "first", IfNoneMatch: "*" }));
+  let name = "";
+  try {
+    await client().send(new PutObjectCommand({ Bucket: "azure", Key: "once.txt", Body: "second", IfNoneMatch: "*" }));
+  } catch (error) {
+    name = error instanceof S3ServiceException ? error.name : String(error);
+  }
+  expect(name).toBe("PreconditionFailed");
+  const got = await client().send(new GetObjectCommand({ Bucket: "azure", Key: "once.txt" }));
+  expect(await got.Body!.transformToString()).toBe("first");
 });
 
 test("wrong secret over TLS is SignatureDoesNotMatch", async () => {

@@ -17,13 +17,18 @@ export interface BodyPlan {
   declaredLength: number | undefined;
   /** Content-MD5 as raw bytes, when sent. */
   expectedMd5: Buffer | undefined;
+  /**
+   * The checksum the client sent (verified) or the one computed for `computeAlgorithm`.
+   * Available once `source` has been read to the end.
+   */
+  checksum(): { algorithm: ChecksumAlgorithm; value: string } | undefined;
 }
 
 /**
  * Builds the verified payload stream of a write request.
  * @throws {S3Error} for malformed length, Content-MD5 or checksum headers, before reading the body.
  */
-export function planRequestBody(headers: HeaderMap, body: ByteSource, verified: VerifiedRequest): BodyPlan {
+export function planRequestBody(headers: HeaderMap, body: ByteSource, verified: VerifiedRequest, computeAlgorithm?: ChecksumAlgorithm): BodyPlan {
   const payload = verified.payload;
   const streaming = payload.kind === "streaming-signed" || payload.kind === "streaming-unsigned-trailer";
   const declaredLength = parseLength(streaming ? "x-amz-decoded-content-length" : "content-length", headers);
@@ -38,8 +43,16 @@ export function planRequestBody(headers: HeaderMap, body: ByteSource, verified: 
   }
   if (payload.kind === "signed") source = verifySha256(source, payload.sha256);
   if (declaredLength !== undefined) source = verifyLength(source, declaredLength);
-  if (checksum) source = verifyChecksum(source, checksum.algorithm, () => checksum.value ?? trailers.get(`x-amz-checksum-${checksum.algorithm}`));
-  return { source, declaredLength, expectedMd5: parseContentMd5(headers) };
+  let result: { algorithm: ChecksumAlgorithm; value: string } | undefined;
+  if (checksum) {
+    if (computeAlgorithm !== undefined && checksum.algorithm !== computeAlgorithm) {
+      throw new S3Error("InvalidRequest", `The upload uses ${computeAlgorithm.toUpperCase()} checksums, but this request sent ${checksum.algorithm.toUpperCase()}: send x-amz-checksum-${computeAlgorithm}.`);
+    }
+    source = verifyChecksum(source, checksum.algorithm, () => checksum.value ?? trailers.get(`x-amz-checksum-${checksum.algorithm}`), (value) => (result = { algorithm: checksum.algorithm, value }));
+  } else if (computeAlgorithm !== undefined) {
+    source = computeChecksum(source, computeAlgorithm, (value) => (result = { algorithm: computeAlgorithm, value }));
+  }
+  return { source, declaredLength, expectedMd5: parseContentMd5(headers), checksum: () => result };
 }
 
 function parseLength(name: string, headers: HeaderMap): number | undefined {
@@ -67,7 +80,7 @@ function checksumExpectation(headers: HeaderMap, trailerName: string | undefined
   if (trailerName === undefined) return undefined;
   const algorithm = trailerName.replace(/^x-amz-checksum-/, "");
   if (!trailerName.startsWith("x-amz-checksum-") || !isChecksumAlgorithm(algorithm)) {
-    throw new S3Error("InvalidArgument", `The trailer "${trailerName.slice(0, 60)}" is not supported: use x-amz-checksum-crc32, -crc32c, -sha1 or -sha256.`);
+    throw new S3Error("InvalidArgument", `The trailer "${trailerName.slice(0, 60)}" is not supported: use x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1 or -sha256.`);
   }
   return { algorithm, value: undefined };
 }
@@ -95,7 +108,16 @@ async function* verifyLength(source: ByteSource, expected: number): ByteSource {
   }
 }
 
-async function* verifyChecksum(source: ByteSource, algorithm: ChecksumAlgorithm, expected: () => string | undefined): ByteSource {
+async function* computeChecksum(source: ByteSource, algorithm: ChecksumAlgorithm, done: (value: string) => void): ByteSource {
+  const checksum = createChecksum(algorithm);
+  for await (const chunk of source) {
+    checksum.update(chunk);
+    yield chunk;
+  }
+  done(checksum.digestBase64());
+}
+
+async function* verifyChecksum(source: ByteSource, algorithm: ChecksumAlgorithm, expected: () => string | undefined, done: (value: string) => void): ByteSource {
   const checksum = createChecksum(algorithm);
   for await (const chunk of source) {
     checksum.update(chunk);
@@ -108,4 +130,5 @@ async function* verifyChecksum(source: ByteSource, algorithm: ChecksumAlgorithm,
   if (checksum.digestBase64() !== received) {
     throw new S3Error("BadDigest", `The ${algorithm.toUpperCase()} checksum you specified did not match the body received: send the object again.`);
   }
+  done(received);
 }

@@ -12,7 +12,8 @@ export type StorageErrorKind =
   | "EntityTooSmall"
   | "EntityTooLarge"
   | "BadDigest"
-  | "InvalidRange";
+  | "InvalidRange"
+  | "PreconditionFailed";
 
 export class StorageError extends GatewayError {
   readonly kind: StorageErrorKind;

@@ -20,6 +20,23 @@ export interface ContentHeaders {
   expires?: string;
 }
 
+/** An additional checksum stored with an object and returned when a client asks for it. */
+export interface StoredChecksum {
+  /** Lowercase algorithm name: crc32, crc32c, crc64nvme, sha1 or sha256. */
+  algorithm: string;
+  type: "FULL_OBJECT" | "COMPOSITE";
+  /** Base64 value as S3 returns it, with the `-<part count>` suffix for composite checksums. */
+  value: string;
+}
+
+/** Precondition of a conditional write, checked atomically with the commit. */
+export interface WriteCondition {
+  /** `*`: fail when the key exists. */
+  ifNoneMatch?: "*";
+  /** Quoted ETag: fail unless the key exists with this ETag. */
+  ifMatch?: string;
+}
+
 export interface ObjectInfo {
   key: string;
   size: number;
@@ -29,6 +46,7 @@ export interface ObjectInfo {
   headers: ContentHeaders;
   /** User metadata, names lowercased without the `x-amz-meta-` prefix. */
   metadata: Record<string, string>;
+  checksum?: StoredChecksum;
 }
 
 /** Inclusive byte range, already validated against the object size. */
@@ -44,6 +62,10 @@ export interface WriteOptions {
   maxSize: number;
   /** Content-MD5 sent by the client; a mismatch fails with `BadDigest` and stores nothing. */
   expectedMd5?: Buffer;
+  /** Returns the verified checksum to store; called once the body has been read, before the commit. */
+  checksum?: () => StoredChecksum | undefined;
+  /** Fails with `PreconditionFailed` and stores nothing when the condition does not hold at commit. */
+  condition?: WriteCondition;
 }
 
 export interface ListOptions {
@@ -73,12 +95,36 @@ export interface PartInfo {
   size: number;
   etag: string;
   lastModified: Date;
+  /** Base64 checksum of the part, in the upload's checksum algorithm. */
+  checksum?: string;
+}
+
+/** Checksum algorithm and type chosen when a multipart upload is created. */
+export interface UploadChecksumConfig {
+  algorithm: string;
+  type: "FULL_OBJECT" | "COMPOSITE";
 }
 
 export interface MultipartUploadInfo {
   uploadId: string;
   key: string;
   initiated: Date;
+  checksum?: UploadChecksumConfig;
+}
+
+export interface ListUploadsOptions {
+  prefix: string;
+  delimiter?: string;
+  /** Uploads of keys after this one, or of this key with an upload id after `uploadIdMarker`. */
+  keyMarker?: string;
+  uploadIdMarker?: string;
+  maxUploads: number;
+}
+
+export interface ListUploadsResult {
+  uploads: MultipartUploadInfo[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
 }
 
 /** Object body as a stream of byte chunks. */
@@ -112,16 +158,36 @@ export interface ObjectStore {
     targetKey: string,
     replace: { headers: ContentHeaders; metadata: Record<string, string> } | undefined,
   ): Promise<ObjectInfo>;
-  createMultipartUpload(location: BucketLocation, key: string, options: Omit<WriteOptions, "maxSize" | "expectedMd5">): Promise<string>;
+  createMultipartUpload(
+    location: BucketLocation,
+    key: string,
+    options: Pick<WriteOptions, "headers" | "metadata"> & { checksum?: UploadChecksumConfig },
+  ): Promise<string>;
+  /** @throws {StorageError} `NoSuchUpload`. */
+  describeUpload(location: BucketLocation, key: string, uploadId: string): Promise<MultipartUploadInfo>;
   /** @throws {StorageError} `NoSuchUpload`, `EntityTooLarge`, `BadDigest`. */
-  uploadPart(location: BucketLocation, key: string, uploadId: string, partNumber: number, body: ByteSource, options: { maxSize: number; expectedMd5?: Buffer }): Promise<PartInfo>;
+  uploadPart(
+    location: BucketLocation,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: ByteSource,
+    options: { maxSize: number; expectedMd5?: Buffer; checksum?: () => string | undefined },
+  ): Promise<PartInfo>;
   /**
    * Assembles the listed parts into the object without copying their bytes again.
    * @throws {StorageError} `NoSuchUpload`, `InvalidPart`, `InvalidPartOrder`, `EntityTooSmall`, `EntityTooLarge`.
    */
-  completeMultipartUpload(location: BucketLocation, key: string, uploadId: string, parts: CompletedPart[], options: { maxSize: number }): Promise<ObjectInfo>;
+  completeMultipartUpload(
+    location: BucketLocation,
+    key: string,
+    uploadId: string,
+    parts: CompletedPart[],
+    options: { maxSize: number; checksum?: (parts: readonly PartInfo[]) => StoredChecksum | undefined; condition?: WriteCondition },
+  ): Promise<ObjectInfo>;
   /** @throws {StorageError} `NoSuchUpload`. */
   abortMultipartUpload(location: BucketLocation, key: string, uploadId: string): Promise<void>;
   listParts(location: BucketLocation, key: string, uploadId: string): Promise<PartInfo[]>;
+  listMultipartUploads(location: BucketLocation, options: ListUploadsOptions): Promise<ListUploadsResult>;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { evaluateReadConditions } from "../conditional.ts";
 import { objectResponseHeaders } from "../object-headers.ts";
 import type { OperationContext, OperationHandler, S3Response } from "../operation-context.ts";
 import { resolveRange } from "../range.ts";
+import { checksumModeEnabled, checksumResponseHeaders } from "../checksum-headers.ts";
 
 /** Query parameters that override response headers, as presigned download links use them. */
 const responseOverrides: readonly [string, string][] = [
@@ -38,6 +39,8 @@ export const headObject: OperationHandler = async (context) => {
     return { status: 206, headers };
   }
   headers["content-length"] = String(info.size);
+  // A whole-object checksum never accompanies a range, because it would not match the bytes sent.
+  if (checksumModeEnabled(context.request.headers)) Object.assign(headers, checksumResponseHeaders(info.checksum));
   return { status: 200, headers };
 };
 
@@ -58,5 +61,6 @@ export const getObject: OperationHandler = async (context): Promise<S3Response> 
     return { status: 206, headers, body: opened.body };
   }
   headers["content-length"] = String(opened.info.size);
+  if (checksumModeEnabled(context.request.headers)) Object.assign(headers, checksumResponseHeaders(opened.info.checksum));
   return { status: 200, headers, body: opened.body };
 };

@@ -9,7 +9,7 @@ import { copyObject, uploadPartCopy } from "./copy-object.ts";
 import { deleteObject, deleteObjects } from "./delete-objects.ts";
 import { getObject, headObject } from "./get-object.ts";
 import { listObjects, listObjectsV2 } from "./list-objects.ts";
-import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart } from "./multipart.ts";
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from "./multipart.ts";
 import { putObject } from "./put-object.ts";
 
 const notImplemented =
@@ -24,8 +24,7 @@ export const operationHandlers: Record<OperationName, OperationHandler> = {
   GetBucketLocation: getBucketLocation,
   ListObjectsV2: listObjectsV2,
   ListObjects: listObjects,
-  // TODO: ListMultipartUploads needs an upload listing in the storage interface.
-  ListMultipartUploads: notImplemented("ListMultipartUploads"),
+  ListMultipartUploads: listMultipartUploads,
   CreateBucket: createBucket,
   DeleteBucket: deleteBucket,
   DeleteObjects: deleteObjects,

@@ -181,7 +181,7 @@ describe("isolation", () => {
     const { store } = await openTempStore();
     const other: BucketLocation = { orgId: "globex", bucket: "azure" };
     const uploadId = await store.createMultipartUpload(acme, "k", { headers: {}, metadata: {} });
-    const part = store.uploadPart(other, "k", uploadId, 1, chunked(patternBytes(5)), plainWrite);
+    const part = store.uploadPart(other, "k", uploadId, 1, chunked(patternBytes(5)), { maxSize: plainWrite.maxSize });
     expect(await rejectionKind(part)).toBe("NoSuchUpload");
     expect(await rejectionKind(store.listParts(acme, "other-key", uploadId))).toBe("NoSuchUpload");
     expect(await rejectionKind(store.abortMultipartUpload(other, "k", uploadId))).toBe("NoSuchUpload");
@@ -338,7 +338,7 @@ describe("start-up cleanup", () => {
     const { store, root } = await openTempStore();
     await store.putObject(acme, "kept", chunked(patternBytes(100)), plainWrite);
     const uploadId = await store.createMultipartUpload(acme, "mp", { headers: {}, metadata: {} });
-    await store.uploadPart(acme, "mp", uploadId, 1, chunked(patternBytes(100)), plainWrite);
+    await store.uploadPart(acme, "mp", uploadId, 1, chunked(patternBytes(100)), { maxSize: plainWrite.maxSize });
     await store.close();
 
     // What a crash can leave: a half-written temp file, and a renamed blob never committed.

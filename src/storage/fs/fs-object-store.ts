@@ -25,11 +25,18 @@ import type {
   ListOptions,
   ListResult,
   ObjectInfo,
+  ListUploadsOptions,
+  ListUploadsResult,
+  MultipartUploadInfo,
   ObjectStore,
   PartInfo,
+  StoredChecksum,
+  UploadChecksumConfig,
+  WriteCondition,
   WriteOptions,
 } from "../types.ts";
 import { BlobFiles } from "./blob-files.ts";
+import { encodeKey, prefixSuccessor } from "./key-bytes.ts";
 import { listObjects } from "./listing.ts";
 import { multipartEtag, selectCompletedParts } from "./multipart.ts";
 import {
@@ -90,15 +97,21 @@ export class FsObjectStore implements ObjectStore {
 
   async putObject(location: BucketLocation, key: string, body: ByteSource, options: WriteOptions): Promise<ObjectInfo> {
     const blob = await this.#files.write(body, options);
-    return this.#commitObject(location, {
-      key,
-      size: blob.size,
-      etag: quoteMd5(blob.md5),
-      lastModified: Date.now(),
-      headers: options.headers,
-      metadata: options.metadata,
-      segments: [{ blobId: blob.blobId, size: blob.size }],
-    });
+    const checksum = options.checksum?.();
+    return this.#commitObject(
+      location,
+      {
+        key,
+        size: blob.size,
+        etag: quoteMd5(blob.md5),
+        lastModified: Date.now(),
+        headers: options.headers,
+        metadata: options.metadata,
+        ...(checksum ? { checksum } : {}),
+        segments: [{ blobId: blob.blobId, size: blob.size }],
+      },
+      options.condition,
+    );
   }
 
   async headObject(location: BucketLocation, key: string): Promise<ObjectInfo> {
@@ -173,7 +186,7 @@ export class FsObjectStore implements ObjectStore {
   async createMultipartUpload(
     location: BucketLocation,
     key: string,
-    options: Omit<WriteOptions, "maxSize" | "expectedMd5">,
+    options: Pick<WriteOptions, "headers" | "metadata"> & { checksum?: UploadChecksumConfig },
   ): Promise<string> {
     const uploadId = randomBytes(24).toString("base64url");
     this.#index.insertUpload({
@@ -183,8 +196,34 @@ export class FsObjectStore implements ObjectStore {
       initiated: Date.now(),
       headers: options.headers,
       metadata: options.metadata,
+      ...(options.checksum ? { checksum: options.checksum } : {}),
     });
     return uploadId;
+  }
+
+  async describeUpload(location: BucketLocation, key: string, uploadId: string): Promise<MultipartUploadInfo> {
+    return toUploadInfo(this.#requireUpload(location, key, uploadId));
+  }
+
+  async listMultipartUploads(location: BucketLocation, options: ListUploadsOptions): Promise<ListUploadsResult> {
+    const prefix = encodeKey(options.prefix);
+    // NOTE: reads every upload under the prefix, which is fine for the handful of uploads a
+    // bucket has in flight but not for millions of abandoned ones.
+    const candidates = this.#index.scanUploads(location, prefix, prefixSuccessor(prefix)).filter((upload) => isAfterMarker(upload, options));
+    const uploads: MultipartUploadInfo[] = [];
+    const commonPrefixes: string[] = [];
+    for (const upload of candidates) {
+      const rolledUp = rollUp(upload.key, options.prefix, options.delimiter);
+      if (rolledUp !== undefined) {
+        if (commonPrefixes.at(-1) === rolledUp) continue;
+        if (uploads.length + commonPrefixes.length >= options.maxUploads) return { uploads, commonPrefixes, isTruncated: true };
+        commonPrefixes.push(rolledUp);
+        continue;
+      }
+      if (uploads.length + commonPrefixes.length >= options.maxUploads) return { uploads, commonPrefixes, isTruncated: true };
+      uploads.push(toUploadInfo(upload));
+    }
+    return { uploads, commonPrefixes, isTruncated: false };
   }
 
   async uploadPart(
@@ -193,12 +232,20 @@ export class FsObjectStore implements ObjectStore {
     uploadId: string,
     partNumber: number,
     body: ByteSource,
-    options: { maxSize: number; expectedMd5?: Buffer },
+    options: { maxSize: number; expectedMd5?: Buffer; checksum?: () => string | undefined },
   ): Promise<PartInfo> {
     // Reject an unknown upload before reading the body.
     this.#requireUpload(location, key, uploadId);
     const blob = await this.#files.write(body, options);
-    const part = { partNumber, size: blob.size, etag: quoteMd5(blob.md5), blobId: blob.blobId, lastModified: Date.now() };
+    const checksum = options.checksum?.();
+    const part: PartRecord = {
+      partNumber,
+      size: blob.size,
+      etag: quoteMd5(blob.md5),
+      blobId: blob.blobId,
+      lastModified: Date.now(),
+      ...(checksum ? { checksum } : {}),
+    };
     const replaced = await this.#commitOrDiscard([blob.blobId], () => {
       // The upload may have been completed or aborted while the body streamed.
       this.#requireUpload(location, key, uploadId);
@@ -215,14 +262,16 @@ export class FsObjectStore implements ObjectStore {
     key: string,
     uploadId: string,
     parts: CompletedPart[],
-    options: { maxSize: number },
+    options: { maxSize: number; checksum?: (parts: readonly PartInfo[]) => StoredChecksum | undefined; condition?: WriteCondition },
   ): Promise<ObjectInfo> {
     const { record, unused } = this.#index.transaction(() => {
       const upload = this.#requireUpload(location, key, uploadId);
       const uploaded = this.#index.listParts(uploadId);
       const selected = selectCompletedParts(parts, uploaded, options.maxSize);
-      const record = assembleObject(upload, selected);
+      const checksum = options.checksum?.(selected.map(toPartInfo));
+      const record = { ...assembleObject(upload, selected), ...(checksum ? { checksum } : {}) };
       const replaced = this.#index.findObject(location, key);
+      checkCondition(options.condition, replaced, key);
       this.#index.upsertObject(location, record);
       this.#index.deleteUpload(uploadId);
       const assembledBlobIds = new Set(blobIdsOf(record));
@@ -255,9 +304,10 @@ export class FsObjectStore implements ObjectStore {
   }
 
   /** Commits an object row and unlinks the blobs of the object it replaced. */
-  async #commitObject(location: BucketLocation, record: ObjectRecord): Promise<ObjectInfo> {
+  async #commitObject(location: BucketLocation, record: ObjectRecord, condition?: WriteCondition): Promise<ObjectInfo> {
     const replaced = await this.#commitOrDiscard(blobIdsOf(record), () => {
       const previous = this.#index.findObject(location, record.key);
+      checkCondition(condition, previous, record.key);
       this.#index.upsertObject(location, record);
       return blobIdsOf(previous);
     });
@@ -375,5 +425,43 @@ function quoteMd5(md5: Buffer): string {
 }
 
 function toPartInfo(part: PartRecord): PartInfo {
-  return { partNumber: part.partNumber, size: part.size, etag: part.etag, lastModified: new Date(part.lastModified) };
+  return {
+    partNumber: part.partNumber,
+    size: part.size,
+    etag: part.etag,
+    lastModified: new Date(part.lastModified),
+    ...(part.checksum ? { checksum: part.checksum } : {}),
+  };
+}
+
+function toUploadInfo(upload: UploadRecord): MultipartUploadInfo {
+  return { uploadId: upload.uploadId, key: upload.key, initiated: new Date(upload.initiated), ...(upload.checksum ? { checksum: upload.checksum } : {}) };
+}
+
+/**
+ * Checks a conditional write against the row it would replace, inside the commit transaction.
+ * @throws {StorageError} `PreconditionFailed`.
+ */
+function checkCondition(condition: WriteCondition | undefined, existing: ObjectRecord | undefined, key: string): void {
+  if (condition?.ifNoneMatch === "*" && existing !== undefined) {
+    throw new StorageError("PreconditionFailed", `An object with key "${key}" already exists, and If-None-Match: * allows the write only when it does not.`);
+  }
+  if (condition?.ifMatch !== undefined) {
+    const wanted = condition.ifMatch.startsWith('"') ? condition.ifMatch : `"${condition.ifMatch}"`;
+    if (existing === undefined || existing.etag !== wanted) {
+      throw new StorageError("PreconditionFailed", `The object with key "${key}" does not have the ETag given in If-Match.`);
+    }
+  }
+}
+
+function isAfterMarker(upload: UploadRecord, options: ListUploadsOptions): boolean {
+  if (options.keyMarker === undefined) return true;
+  if (upload.key !== options.keyMarker) return Buffer.compare(encodeKey(upload.key), encodeKey(options.keyMarker)) > 0;
+  return options.uploadIdMarker !== undefined && upload.uploadId > options.uploadIdMarker;
+}
+
+function rollUp(key: string, prefix: string, delimiter: string | undefined): string | undefined {
+  if (!delimiter) return undefined;
+  const index = key.indexOf(delimiter, prefix.length);
+  return index === -1 ? undefined : key.slice(0, index + delimiter.length);
 }

@@ -5,7 +5,7 @@
  * primary key order is S3's listing order.
  */
 import { Database, type Statement } from "bun:sqlite";
-import type { BucketLocation, ContentHeaders, ObjectInfo } from "../types.ts";
+import type { BucketLocation, ContentHeaders, ObjectInfo, StoredChecksum, UploadChecksumConfig } from "../types.ts";
 import { decodeKey, encodeKey } from "./key-bytes.ts";
 
 /** One blob file and the number of bytes of the object it holds. */
@@ -24,6 +24,7 @@ export interface ObjectSummary {
   lastModified: number;
   headers: ContentHeaders;
   metadata: Record<string, string>;
+  checksum?: StoredChecksum;
 }
 
 /** An object row: metadata plus the blob segments whose concatenation is the object's bytes. */
@@ -39,6 +40,7 @@ export interface UploadRecord extends BucketLocation {
   initiated: number;
   headers: ContentHeaders;
   metadata: Record<string, string>;
+  checksum?: UploadChecksumConfig;
 }
 
 /** One uploaded part of a multipart upload. */
@@ -50,10 +52,22 @@ export interface PartRecord {
   blobId: string;
   /** Milliseconds since the Unix epoch. */
   lastModified: number;
+  /** Base64 checksum in the upload's algorithm. */
+  checksum?: string;
 }
 
 /** Schema version stored in `PRAGMA user_version`. Raise it with each schema change. */
-const schemaVersion = 1;
+const schemaVersion = 2;
+
+/** Statements that bring a database of the version in the key up to the next version. */
+const upgrades: Record<number, string> = {
+  1: `
+ALTER TABLE objects ADD COLUMN checksum TEXT;
+ALTER TABLE uploads ADD COLUMN checksum TEXT;
+ALTER TABLE parts ADD COLUMN checksum TEXT;
+CREATE INDEX uploads_by_key ON uploads (org_id, bucket, key, upload_id);
+`,
+};
 
 const schema = `
 CREATE TABLE objects (
@@ -66,6 +80,7 @@ CREATE TABLE objects (
   headers TEXT NOT NULL,
   metadata TEXT NOT NULL,
   segments TEXT NOT NULL,
+  checksum TEXT,
   PRIMARY KEY (org_id, bucket, key)
 ) WITHOUT ROWID;
 CREATE TABLE uploads (
@@ -75,8 +90,10 @@ CREATE TABLE uploads (
   key BLOB NOT NULL,
   initiated INTEGER NOT NULL,
   headers TEXT NOT NULL,
-  metadata TEXT NOT NULL
+  metadata TEXT NOT NULL,
+  checksum TEXT
 );
+CREATE INDEX uploads_by_key ON uploads (org_id, bucket, key, upload_id);
 CREATE TABLE parts (
   upload_id TEXT NOT NULL REFERENCES uploads (upload_id),
   part_number INTEGER NOT NULL,
@@ -84,6 +101,7 @@ CREATE TABLE parts (
   etag TEXT NOT NULL,
   blob_id TEXT NOT NULL,
   last_modified INTEGER NOT NULL,
+  checksum TEXT,
   PRIMARY KEY (upload_id, part_number)
 ) WITHOUT ROWID;
 `;
@@ -95,6 +113,7 @@ interface ObjectSummaryRow {
   last_modified: number;
   headers: string;
   metadata: string;
+  checksum: string | null;
 }
 
 interface ObjectRow extends ObjectSummaryRow {
@@ -109,6 +128,7 @@ interface UploadRow {
   initiated: number;
   headers: string;
   metadata: string;
+  checksum: string | null;
 }
 
 interface PartRow {
@@ -117,9 +137,10 @@ interface PartRow {
   etag: string;
   blob_id: string;
   last_modified: number;
+  checksum: string | null;
 }
 
-const summaryColumns = "key, size, etag, last_modified, headers, metadata";
+const summaryColumns = "key, size, etag, last_modified, headers, metadata, checksum";
 const objectColumns = `${summaryColumns}, segments`;
 
 /** Prepared statements, created once per database. */
@@ -132,29 +153,33 @@ function prepareStatements(db: Database) {
       `SELECT ${summaryColumns} FROM objects
        WHERE org_id = ? AND bucket = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`,
     ),
-    upsertObject: db.prepare<null, [string, string, Uint8Array, number, string, number, string, string, string]>(
-      `INSERT OR REPLACE INTO objects (org_id, bucket, ${objectColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    upsertObject: db.prepare<null, [string, string, Uint8Array, number, string, number, string, string, string | null, string]>(
+      `INSERT OR REPLACE INTO objects (org_id, bucket, ${objectColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     deleteObject: db.prepare<null, [string, string, Uint8Array]>(
       "DELETE FROM objects WHERE org_id = ? AND bucket = ? AND key = ?",
     ),
-    insertUpload: db.prepare<null, [string, string, string, Uint8Array, number, string, string]>(
-      `INSERT INTO uploads (upload_id, org_id, bucket, key, initiated, headers, metadata)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    insertUpload: db.prepare<null, [string, string, string, Uint8Array, number, string, string, string | null]>(
+      `INSERT INTO uploads (upload_id, org_id, bucket, key, initiated, headers, metadata, checksum)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     findUpload: db.prepare<UploadRow, [string]>(
-      "SELECT upload_id, org_id, bucket, key, initiated, headers, metadata FROM uploads WHERE upload_id = ?",
+      "SELECT upload_id, org_id, bucket, key, initiated, headers, metadata, checksum FROM uploads WHERE upload_id = ?",
+    ),
+    scanUploads: db.prepare<UploadRow, [string, string, Uint8Array, Uint8Array]>(
+      `SELECT upload_id, org_id, bucket, key, initiated, headers, metadata, checksum FROM uploads
+       WHERE org_id = ? AND bucket = ? AND key >= ? AND key < ? ORDER BY key, upload_id`,
     ),
     deleteUpload: db.prepare<null, [string]>("DELETE FROM uploads WHERE upload_id = ?"),
     listParts: db.prepare<PartRow, [string]>(
-      "SELECT part_number, size, etag, blob_id, last_modified FROM parts WHERE upload_id = ? ORDER BY part_number",
+      "SELECT part_number, size, etag, blob_id, last_modified, checksum FROM parts WHERE upload_id = ? ORDER BY part_number",
     ),
     findPart: db.prepare<PartRow, [string, number]>(
-      "SELECT part_number, size, etag, blob_id, last_modified FROM parts WHERE upload_id = ? AND part_number = ?",
+      "SELECT part_number, size, etag, blob_id, last_modified, checksum FROM parts WHERE upload_id = ? AND part_number = ?",
     ),
-    upsertPart: db.prepare<null, [string, number, number, string, string, number]>(
-      `INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, blob_id, last_modified)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+    upsertPart: db.prepare<null, [string, number, number, string, string, number, string | null]>(
+      `INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, blob_id, last_modified, checksum)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     deleteParts: db.prepare<null, [string]>("DELETE FROM parts WHERE upload_id = ?"),
     referencedBlobIds: db.prepare<{ blob_id: string }, []>(
@@ -220,6 +245,7 @@ export class ObjectIndex {
       record.lastModified,
       JSON.stringify(record.headers),
       JSON.stringify(record.metadata),
+      record.checksum ? JSON.stringify(record.checksum) : null,
       JSON.stringify(record.segments),
     );
   }
@@ -237,7 +263,13 @@ export class ObjectIndex {
       upload.initiated,
       JSON.stringify(upload.headers),
       JSON.stringify(upload.metadata),
+      upload.checksum ? JSON.stringify(upload.checksum) : null,
     );
+  }
+
+  /** Returns the uploads with `from <= key < to`, ordered by key and upload id. */
+  scanUploads(location: BucketLocation, from: Uint8Array, to: Uint8Array): UploadRecord[] {
+    return this.#statements.scanUploads.all(location.orgId, location.bucket, from, to).map(toUploadRecord);
   }
 
   findUpload(uploadId: string): UploadRecord | undefined {
@@ -263,7 +295,7 @@ export class ObjectIndex {
 
   /** Inserts the part or replaces the row with the same part number. */
   upsertPart(uploadId: string, part: PartRecord): void {
-    this.#statements.upsertPart.run(uploadId, part.partNumber, part.size, part.etag, part.blobId, part.lastModified);
+    this.#statements.upsertPart.run(uploadId, part.partNumber, part.size, part.etag, part.blobId, part.lastModified, part.checksum ?? null);
   }
 
   /** Returns the id of every blob that an object or an uploaded part references. */
@@ -283,6 +315,13 @@ function migrate(db: Database, path: string): void {
   const row = db.prepare<{ user_version: number }, []>("PRAGMA user_version").get();
   const version = row?.user_version ?? 0;
   if (version === schemaVersion) return;
+  if (version > 0 && version < schemaVersion) {
+    db.transaction(() => {
+      for (let from = version; from < schemaVersion; from++) db.exec(upgrades[from] ?? "");
+      db.exec(`PRAGMA user_version = ${schemaVersion}`);
+    }).immediate();
+    return;
+  }
   if (version !== 0) {
     throw new Error(
       `Object index ${path} has schema version ${version}, but this build reads version ${schemaVersion}. ` +
@@ -304,6 +343,7 @@ export function toObjectInfo(summary: ObjectSummary): ObjectInfo {
     lastModified: new Date(summary.lastModified),
     headers: summary.headers,
     metadata: summary.metadata,
+    ...(summary.checksum ? { checksum: summary.checksum } : {}),
   };
 }
 
@@ -315,6 +355,7 @@ function toObjectSummary(row: ObjectSummaryRow): ObjectSummary {
     lastModified: row.last_modified,
     headers: JSON.parse(row.headers) as ContentHeaders,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
+    ...(row.checksum ? { checksum: JSON.parse(row.checksum) as StoredChecksum } : {}),
   };
 }
 
@@ -331,6 +372,7 @@ function toUploadRecord(row: UploadRow): UploadRecord {
     initiated: row.initiated,
     headers: JSON.parse(row.headers) as ContentHeaders,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
+    ...(row.checksum ? { checksum: JSON.parse(row.checksum) as UploadChecksumConfig } : {}),
   };
 }
 
@@ -341,5 +383,6 @@ function toPartRecord(row: PartRow): PartRecord {
     etag: row.etag,
     blobId: row.blob_id,
     lastModified: row.last_modified,
+    ...(row.checksum ? { checksum: row.checksum } : {}),
   };
 }
