@@ -11,11 +11,18 @@ export async function readPassword(passwordFile: string | undefined): Promise<st
     try {
       text = readFileSync(passwordFile, "utf8");
     } catch (error) {
-      throw new InvalidInputError(`Cannot read the password file "${passwordFile}": ${(error as NodeJS.ErrnoException).code ?? "unknown error"}. Check the path and its permissions.`);
+      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (error as NodeJS.ErrnoException).code === "EACCES" ? "permission denied" : "it is not a readable file";
+      throw new InvalidInputError(`Cannot read the password file "${passwordFile}": ${reason}. Check the path and its permissions.`);
     }
     return text.replace(/\r?\n$/, "");
   }
-  if (!process.stdin.isTTY) return (await readFirstLine()).replace(/\r$/, "");
+  if (!process.stdin.isTTY) {
+    const line = (await readFirstLine()).replace(/\r$/, "");
+    if (line === "") {
+      throw new InvalidInputError("No password was given: standard input is not a terminal and is empty. Pass --password-file FILE, or pipe the password in.");
+    }
+    return line;
+  }
   const first = await promptHidden("Password: ");
   const second = await promptHidden("Repeat password: ");
   if (first !== second) throw new InvalidInputError("The two passwords differ: run the command again.");

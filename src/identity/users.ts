@@ -42,6 +42,23 @@ export class UserService {
   }
 
   /**
+   * Checks everything about a new account except its password, so a CLI can fail before prompting.
+   * @throws {InvalidInputError} for a malformed e-mail or an unknown organization.
+   * @throws {ConflictError} when the e-mail is taken.
+   */
+  assertCanAdd(input: { email: string; orgIds: string[] }): void {
+    const email = normalizeEmail(input.email);
+    for (const orgId of input.orgIds) {
+      if (!this.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, orgId)).get()) {
+        throw new InvalidInputError(`Organization "${orgId}" does not exist: create it first with "s3gateway org create ${orgId} --name NAME".`);
+      }
+    }
+    if (this.db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()) {
+      throw new ConflictError(`A user with e-mail "${email}" already exists.`);
+    }
+  }
+
+  /**
    * Creates a local account, hashing the password with argon2id.
    * @throws {InvalidInputError} for a malformed e-mail, a short password or an unknown organization.
    * @throws {ConflictError} when the e-mail is taken.
@@ -51,10 +68,7 @@ export class UserService {
     actor: string,
     options: { onlyIfNoUsers?: boolean } = {},
   ): Promise<User> {
-    const email = input.email.trim().toLowerCase();
-    if (!emailPattern.test(email) || email.length > 254) {
-      throw new InvalidInputError(`Invalid e-mail address "${input.email}": use the form name@example.com.`);
-    }
+    const email = normalizeEmail(input.email);
     if (input.password.length < minPasswordLength) {
       throw new InvalidInputError(`The password is too short: use at least ${minPasswordLength} characters.`);
     }
@@ -166,6 +180,18 @@ export class UserService {
       .all();
     return rows.find((row) => timingSafeEqual(Buffer.from(row.tokenHash, "hex"), candidate));
   }
+}
+
+/**
+ * Trims and lowercases an e-mail address.
+ * @throws {InvalidInputError} when it is not of the form name@example.com.
+ */
+function normalizeEmail(text: string): string {
+  const email = text.trim().toLowerCase();
+  if (!emailPattern.test(email) || email.length > 254) {
+    throw new InvalidInputError(`Invalid e-mail address "${text}": use the form name@example.com.`);
+  }
+  return email;
 }
 
 export function hashToken(token: string): string {

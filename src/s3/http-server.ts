@@ -4,10 +4,10 @@
  * are valid in object keys. `node:http` under Bun hands over the raw request target.
  */
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import { ConfigError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ByteSource } from "../storage/types.ts";
 import type { S3Endpoint } from "./endpoint.ts";
@@ -74,13 +74,26 @@ async function pipeStream(stream: ReadableStream<Uint8Array>, response: ServerRe
       const { done, value } = await reader.read();
       if (done) break;
       if (aborted) return;
-      if (!response.write(value)) await Promise.race([once(response, "drain"), once(response, "close")]);
+      if (!response.write(value)) await waitForDrain(response);
     }
     response.end();
   } finally {
     if (!response.writableFinished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
+}
+
+/** Waits until the response can take more data or the connection closed, then removes both listeners. */
+function waitForDrain(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off("drain", done);
+      response.off("close", done);
+      resolve();
+    };
+    response.on("drain", done);
+    response.on("close", done);
+  });
 }
 
 /**
@@ -108,8 +121,15 @@ export async function startS3Server(
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
-  server.listen(listen.port, listen.host);
-  await once(server, "listening");
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      const address = `${listen.host}:${listen.port}`;
+      reject(error.code === "EADDRINUSE"
+        ? new ConfigError(`The S3 listen address ${address} is already in use: stop the program using it, or pick another port with --s3-addr.`)
+        : new ConfigError(`Cannot listen on ${address} for S3 requests (${error.code ?? error.message}): check --s3-addr.`));
+    });
+    server.listen(listen.port, listen.host, () => resolve());
+  });
   const address = server.address();
   return { server, port: typeof address === "object" && address ? address.port : listen.port };
 }

@@ -2,7 +2,7 @@
  * Organizations and their connector buckets. Every organization sees only its own connectors;
  * the pair (organization id, bucket name) is what storage is keyed by.
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { recordAudit } from "../db/audit.ts";
 import { bumpChangeCounter } from "../db/change-counter.ts";
 import type { MetadataDb } from "../db/database.ts";
@@ -38,8 +38,11 @@ export class OrganizationService {
     for (const bucket of buckets) assertValidBucketName(bucket);
     const createdAt = this.now();
     this.db.transaction((tx) => {
-      if (tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, input.id)).get()) {
-        throw new ConflictError(`Organization "${input.id}" already exists: pick another id, or add connectors with "s3gateway connector add".`);
+      // Ids differing only in case would give two profiles that people confuse (s3gw_ACME, s3gw_acme).
+      const existing = tx.select({ id: organizations.id }).from(organizations).where(sql`lower(${organizations.id}) = lower(${input.id})`).get();
+      if (existing) {
+        const clash = existing.id === input.id ? "already exists" : `clashes with the existing organization "${existing.id}", which differs only in case`;
+        throw new ConflictError(`Organization "${input.id}" ${clash}: pick another id, or add connectors with "s3gateway connector add".`);
       }
       tx.insert(organizations).values({ id: input.id, name, createdAt }).run();
       for (const bucket of buckets) tx.insert(connectors).values({ orgId: input.id, bucket, createdAt }).run();
