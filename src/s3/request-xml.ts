@@ -1,7 +1,7 @@
 /**
  * Reading the small XML bodies of DeleteObjects and CompleteMultipartUpload. The body is read in
  * full after signature checks, up to a fixed limit, and parsed with only XML's predefined
- * entities and character references decoded; entities a DOCTYPE declares are never expanded.
+ * entities and character references decoded. Entities a DOCTYPE declares are never expanded.
  */
 import { XMLParser } from "fast-xml-parser";
 import type { ByteSource } from "../storage/types.ts";
@@ -14,9 +14,9 @@ const predefinedEntities: Readonly<Record<string, string>> = { amp: "&", lt: "<"
 
 /**
  * Decodes the predefined entities and character references in element text. Clients write
- * characters of keys and ETags as references (the AWS SDK for JavaScript v3 sends a line feed as
- * `&#x0A;`, and S3 lists control characters as `&#1;`), so leaving one undecoded would name
- * another key. C0 control characters are accepted as references, as S3 writes them.
+ * characters of keys and ETags as references, so leaving one undecoded would name another key.
+ * The AWS SDK for JavaScript v3 sends a line feed as `&#x0A;`. This gateway's listings write
+ * control characters as `&#1;`, so references to them are accepted although XML 1.0 forbids them.
  * @throws {Error} for an unterminated reference, an entity other than the five predefined ones,
  *   or a reference to U+0000, a surrogate or a code point above U+10FFFF.
  */
@@ -41,8 +41,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
-  // Replaces the library's decoder, which leaves character references undecoded unless HTML
-  // entities are enabled as well, and expands entities that a DOCTYPE declares.
+  // Replaces the default decoder of fast-xml-parser 5.12, which leaves character references
+  // undecoded unless HTML entities are enabled as well, and expands entities a DOCTYPE declares.
   entityDecoder: { decode: decodeReferences, reset() {}, setExternalEntities() {}, addInputEntities() {}, setXmlVersion() {} },
   isArray: (name) => name === "Object" || name === "Part",
 });
