@@ -15,6 +15,12 @@ import type { S3Request, S3Response } from "./operation-context.ts";
 
 /** Unread request bodies up to this size are drained so the connection can be reused. */
 const maxDrainBytes = 1024 * 1024;
+/**
+ * After an early response to a larger body, the rest is read and discarded for up to this long
+ * before the connection is dropped. Closing at once would make the kernel reset the connection,
+ * and the client could lose the error response that explains why.
+ */
+const discardWindowMs = 5_000;
 
 function headerMap(request: IncomingMessage): Map<string, string[]> {
   const headers = new Map<string, string[]>();
@@ -57,10 +63,17 @@ async function writeResponse(request: IncomingMessage, response: ServerResponse,
   } else {
     await pipeStream(body, response);
   }
-  if (unread) {
-    if (headers.connection === "close") request.destroy();
-    else request.resume();
-  }
+  if (unread) discardRestOfBody(request, headers.connection === "close");
+}
+
+/** Reads and drops the unread rest of a request body; when `bounded`, gives up after a while. */
+function discardRestOfBody(request: IncomingMessage, bounded: boolean): void {
+  request.resume();
+  if (!bounded) return;
+  const timer = setTimeout(() => request.destroy(), discardWindowMs);
+  timer.unref?.();
+  request.once("end", () => clearTimeout(timer));
+  request.once("close", () => clearTimeout(timer));
 }
 
 async function pipeStream(stream: ReadableStream<Uint8Array>, response: ServerResponse): Promise<void> {
