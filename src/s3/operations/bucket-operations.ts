@@ -30,7 +30,17 @@ export const getBucketLocation: OperationHandler = async ({ parsed, principal, d
   return xmlResponse(xmlDocument("LocationConstraint", settings.region === "us-east-1" ? "" : settings.region));
 };
 
-export const createBucket: OperationHandler = async ({ parsed }) => {
+/**
+ * Refuses to create buckets, except that naming one of the organization's own connectors
+ * succeeds as it does in Amazon S3 for a bucket the caller owns: 200 in us-east-1,
+ * `BucketAlreadyOwnedByYou` elsewhere. Clients such as rclone create a bucket before their first
+ * upload and give up on any other error.
+ */
+export const createBucket: OperationHandler = async ({ parsed, principal, directory, settings }) => {
+  if (directory.buckets(principal.orgId).has(parsed.bucket)) {
+    if (settings.region === "us-east-1") return { status: 200, headers: { location: `/${parsed.bucket}` } };
+    throw new S3Error("BucketAlreadyOwnedByYou", `The bucket "${parsed.bucket}" already exists and belongs to your organization.`, { BucketName: parsed.bucket });
+  }
   throw new S3Error("AccessDenied", `Buckets are managed by the operator, so "${parsed.bucket}" cannot be created with S3: ask your administrator to add a connector.`);
 };
 
