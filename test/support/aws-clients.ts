@@ -12,6 +12,9 @@ import { isolatedEnv, repoRoot, type CommandResult } from "./gateway.ts";
 /** Debian's AWS CLI v2 (2.9.x), set by scripts/install-test-peers.sh. */
 export const awsCliPath = process.env.S3GW_TEST_AWS_CLI_V2 ?? "/usr/bin/aws";
 
+/** AWS CLI v1 at its current release, installed into the boto3 virtual environment. */
+export const awsCliV1Path = process.env.S3GW_TEST_AWS_CLI_V1 ?? join(repoRoot, ".cache", "venv", "bin", "aws");
+
 /** Python of the virtual environment with boto3 that scripts/install-test-peers.sh creates. */
 export const pythonPath = process.env.S3GW_TEST_PYTHON ?? join(repoRoot, ".cache", "venv", "bin", "python");
 
