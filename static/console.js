@@ -1,5 +1,5 @@
-// Behaviour of the S3 Gateway console that plain HTML cannot give: copy buttons, and submitting
-// the organization selector when it changes. A file, because the Content-Security-Policy
+// Behaviour of the S3 Gateway console that plain HTML cannot give: copy buttons, submitting
+// the organization selector when it changes, and the expiry countdowns of the key history. A file, because the Content-Security-Policy
 // forbids inline scripts. Listeners sit on the document, so content that htmx swaps in works too.
 "use strict";
 
@@ -51,3 +51,28 @@ function showResult(button, text) {
   }, 2000);
   button.dataset.timer = String(timer);
 }
+
+// Elements with data-countdown="<ISO time>" show the time left, in the same words the server
+// renders (src/web/format.ts formatRemaining), refreshed every 30 seconds.
+function formatRemaining(end, now) {
+  const seconds = Math.floor((end - now) / 1000);
+  if (seconds <= 0) return "ended";
+  if (seconds < 60) return `in ${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  if (days > 0) return `in ${days} d ${hours} h`;
+  if (hours > 0) return `in ${hours} h ${minutes % 60} min`;
+  return `in ${minutes} min`;
+}
+
+function updateCountdowns() {
+  const now = Date.now();
+  for (const element of document.querySelectorAll("[data-countdown]")) {
+    const end = Date.parse(element.getAttribute("data-countdown") ?? "");
+    if (!Number.isNaN(end)) element.textContent = formatRemaining(end, now);
+  }
+}
+
+setInterval(updateCountdowns, 30_000);
+document.addEventListener("htmx:afterSettle", updateCountdowns);

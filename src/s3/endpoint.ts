@@ -3,6 +3,8 @@
  * render. Logs one line per request with parsed values only.
  */
 import type { LastUseRecorder } from "../credentials/last-use.ts";
+import type { RejectedRequestLog } from "../credentials/rejection-log.ts";
+import type { FailureThrottle } from "../credentials/throttle.ts";
 import type { CachedCredential } from "../credentials/lookup-cache.ts";
 import { isWellFormedAccessKeyId } from "../credentials/key-format.ts";
 import type { Logger } from "../log/logger.ts";
@@ -11,6 +13,7 @@ import { headerValue } from "../sigv4/request.ts";
 import { isPresigned, verifyHeaderSignature, verifyPresignedSignature, type VerifiedRequest, type VerifyOptions } from "../sigv4/verify.ts";
 import type { ObjectStore } from "../storage/types.ts";
 import type { ConnectorDirectory, Principal } from "../tenancy/access.ts";
+import { authorize } from "../tenancy/scope.ts";
 import type { S3Request, S3Response, S3Settings } from "./operation-context.ts";
 import { operationHandlers } from "./operations/index.ts";
 import { bucketFromHost, parseOperation, type ParsedOperation } from "./parse-request.ts";
@@ -27,8 +30,15 @@ export interface S3EndpointOptions {
   settings: S3Settings & { maxClockSkewMs: number; domains: readonly string[] };
   logger: Logger;
   lastUse?: LastUseRecorder;
+  /** Slows down clients whose signature checks keep failing; valid requests never pass through it. */
+  throttle?: FailureThrottle;
+  /** Collects rejected requests for the audit trail. */
+  rejections?: RejectedRequestLog;
   now?: () => Date;
 }
+
+/** Failures that count against the failed-signature throttle. */
+const signatureFailures: ReadonlySet<string> = new Set(["SignatureDoesNotMatch", "InvalidAccessKeyId"]);
 
 /** Longest presigned URL lifetime, 7 days, as in Amazon S3. */
 const maxPresignedSeconds = 7 * 86_400;
@@ -47,12 +57,14 @@ export class S3Endpoint {
     let principal: Principal | undefined;
     let response: S3Response;
     let failure: S3Error | undefined;
+    const attempt: { accessKeyId?: string } = {};
     try {
       const query = parseQuery(request.rawQuery);
       const hostBucket = bucketFromHost(headerValue(request.headers, "host"), this.options.settings.domains);
       parsed = parseOperation(request.method, request.rawPath, query, (name) => request.headers.has(name), hostBucket);
-      const verified = this.authenticate(request, query);
+      const verified = this.authenticate(request, query, attempt);
       principal = this.authorizeKey(verified);
+      authorize(principal, parsed.operation, parsed.bucket);
       this.options.lastUse?.record(principal.accessKeyId, request.sourceAddress, this.now());
       response = await operationHandlers[parsed.operation]({
         request,
@@ -65,7 +77,7 @@ export class S3Endpoint {
       });
       response.headers["x-amz-request-id"] = request.requestId;
     } catch (error) {
-      failure = toS3Error(error);
+      failure = await this.rejected(request, toS3Error(error), attempt.accessKeyId);
       const resource = parsed ? `/${parsed.bucket}${parsed.key ? `/${parsed.key}` : ""}` : "/";
       response = renderS3Error(failure, { method: request.method, resource, requestId: request.requestId });
     }
@@ -73,13 +85,49 @@ export class S3Endpoint {
     return response;
   }
 
-  private authenticate(request: S3Request, query: readonly QueryParameter[]): VerifiedRequest {
+  /**
+   * Records a rejected request for the audit trail, and when it failed a signature check, for the
+   * throttle. A client over its failure budget gets SlowDown after a delay instead of the
+   * original error, which also stops it from telling unknown key ids from wrong secrets.
+   */
+  private async rejected(request: S3Request, failure: S3Error, claimedKeyId: string | undefined): Promise<S3Error> {
+    let result = failure;
+    const accessKeyId = claimedKeyId !== undefined && isWellFormedAccessKeyId(claimedKeyId) ? claimedKeyId : undefined;
+    if (this.options.throttle && signatureFailures.has(failure.s3Code)) {
+      const verdict = this.options.throttle.recordFailure(request.sourceAddress, accessKeyId);
+      if (verdict.limited) {
+        await Bun.sleep(verdict.delayMs);
+        result = new S3Error("SlowDown", "Too many requests with failed signature checks came from this address or for this access key: wait a few seconds, and check the secret access key.");
+      }
+    }
+    if (this.options.rejections && (result.status === 403 || result.s3Code === "SlowDown")) {
+      const orgId = accessKeyId === undefined ? undefined : this.orgOfKey(accessKeyId);
+      this.options.rejections.record({ accessKeyId, orgId, sourceAddress: request.sourceAddress, code: result.s3Code, at: this.now() });
+    }
+    return result;
+  }
+
+  /** Returns the organization of a key for the audit trail, or undefined when it cannot be read. */
+  private orgOfKey(accessKeyId: string): string | undefined {
+    try {
+      return this.options.directory.credential(accessKeyId)?.orgId;
+    } catch {
+      // The lookup failed for this request already (for example a secret under a missing master
+      // key); the rejection is still recorded, without its organization.
+      return undefined;
+    }
+  }
+
+  private authenticate(request: S3Request, query: readonly QueryParameter[], attempt: { accessKeyId?: string }): VerifiedRequest {
     const options: VerifyOptions = {
       region: this.options.settings.region,
       now: this.now(),
       maxSkewMs: this.options.settings.maxClockSkewMs,
       maxPresignedExpiresSeconds: maxPresignedSeconds,
-      lookupSecret: (accessKeyId) => (isWellFormedAccessKeyId(accessKeyId) ? this.options.directory.credential(accessKeyId)?.secretAccessKey : undefined),
+      lookupSecret: (accessKeyId) => {
+        attempt.accessKeyId = accessKeyId;
+        return isWellFormedAccessKeyId(accessKeyId) ? this.options.directory.credential(accessKeyId)?.secretAccessKey : undefined;
+      },
     };
     if (isPresigned(query)) {
       if (headerValue(request.headers, "authorization") !== undefined) {
@@ -112,7 +160,7 @@ export class S3Endpoint {
     if (credential.expiresAt.getTime() <= now.getTime()) {
       throw new S3Error("AccessDenied", `The access key ${credential.accessKeyId} expired at ${credential.expiresAt.toISOString()}: renew it or generate a new key in the console.`);
     }
-    return { accessKeyId: credential.accessKeyId, orgId: credential.orgId };
+    return { accessKeyId: credential.accessKeyId, orgId: credential.orgId, scope: credential.scope };
   }
 
   private log(request: S3Request, parsed: ParsedOperation | undefined, principal: Principal | undefined, response: S3Response, failure: S3Error | undefined, durationMs: number): void {

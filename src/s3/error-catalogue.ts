@@ -42,6 +42,7 @@ export const errorCatalogue = {
   PreconditionFailed: client(412, "At least one of the preconditions you specified did not hold."),
   RequestTimeTooSkewed: client(403, "The difference between the request time and the server's time is too large."),
   SignatureDoesNotMatch: client(403, "The request signature we calculated does not match the signature you provided."),
+  SlowDown: { status: 503, message: "Please reduce your request rate.", fault: "server" },
   XAmzContentSHA256Mismatch: client(400, "The provided 'x-amz-content-sha256' header does not match what was computed."),
 } as const satisfies Record<string, CatalogueEntry>;
 

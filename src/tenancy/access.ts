@@ -5,11 +5,13 @@
  */
 import type { BucketLocation } from "../storage/types.ts";
 import { S3Error } from "../s3/s3-error.ts";
+import { assertBucketInScope, bucketInScope, type CredentialScope } from "./scope.ts";
 
-/** An authenticated caller: the organization its key belongs to. */
+/** An authenticated caller: the organization its key belongs to, and the key's scope. */
 export interface Principal {
   accessKeyId: string;
   orgId: string;
+  scope: CredentialScope;
 }
 
 export interface ConnectorDirectory {
@@ -19,7 +21,8 @@ export interface ConnectorDirectory {
 
 /**
  * Resolves a bucket name for a principal.
- * @throws {S3Error} `NoSuchBucket` when the organization has no connector of that name.
+ * @throws {S3Error} `NoSuchBucket` when the organization has no connector of that name, and
+ *   `AccessDenied` when the key's scope leaves the bucket out.
  */
 export function resolveBucket(directory: ConnectorDirectory, principal: Principal, bucket: string): BucketLocation {
   if (!directory.buckets(principal.orgId).has(bucket)) {
@@ -27,10 +30,14 @@ export function resolveBucket(directory: ConnectorDirectory, principal: Principa
       BucketName: bucket,
     });
   }
+  assertBucketInScope(principal, bucket);
   return { orgId: principal.orgId, bucket };
 }
 
-/** Lists the buckets visible to a principal, sorted by name. */
+/** Lists the buckets visible to a principal, those in its key's scope, sorted by name. */
 export function visibleBuckets(directory: ConnectorDirectory, principal: Principal): { name: string; createdAt: Date }[] {
-  return [...directory.buckets(principal.orgId)].map(([name, createdAt]) => ({ name, createdAt })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  return [...directory.buckets(principal.orgId)]
+    .filter(([name]) => bucketInScope(principal.scope, name))
+    .map(([name, createdAt]) => ({ name, createdAt }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
 }

@@ -22,9 +22,12 @@ const serviceErrors: Record<string, { status: ContentfulStatusCode; title: strin
 
 const consoleErrorTitles: Record<number, string> = {
   400: "Invalid request",
+  401: "Sign-in failed",
   403: "Request rejected",
   404: "Page not found",
   413: "Request too large",
+  429: "Too many attempts",
+  502: "Identity provider unavailable",
 };
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The client configuration the console prints after generating a key: the AWS CLI
- * `configure set` commands and a boto3 client.
+ * The client configuration the console prints for a key: the AWS CLI `configure set` commands,
+ * environment variables, a boto3 client and an rclone remote. After generation the secret is
+ * filled in; later views of a key's configuration carry {@link secretPlaceholder} instead.
  */
 
 export interface ClientSettings {
@@ -10,6 +11,9 @@ export interface ClientSettings {
   endpointUrl: string;
   profile: string;
 }
+
+/** Stands in for the secret in snippets shown after generation, when the secret is no longer available. */
+export const secretPlaceholder = "PASTE_YOUR_SECRET_ACCESS_KEY";
 
 /** Characters that a POSIX shell passes through unquoted. */
 const plainShellWord = /^[A-Za-z0-9_.:\/@%+=,-]+$/;
@@ -50,5 +54,36 @@ export function boto3Snippet(settings: ClientSettings): string {
     `    aws_secret_access_key=${literal(settings.secretAccessKey)},`,
     `    region_name=${literal(settings.region)},`,
     ")",
+  ].join("\n");
+}
+
+/**
+ * Builds `export` lines for the variables that the AWS CLI and SDKs read. `AWS_ENDPOINT_URL` is
+ * read by AWS CLI 2.13 and later and by boto3 1.28 and later.
+ * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
+ */
+export function environmentSnippet(settings: ClientSettings): string {
+  return [
+    `export AWS_ACCESS_KEY_ID=${shellWord(settings.accessKeyId)}`,
+    `export AWS_SECRET_ACCESS_KEY=${shellWord(settings.secretAccessKey)}`,
+    `export AWS_DEFAULT_REGION=${shellWord(settings.region)}`,
+    `export AWS_ENDPOINT_URL=${shellWord(settings.endpointUrl)}`,
+  ].join("\n");
+}
+
+/**
+ * Builds an rclone remote section named after the profile, for rclone.conf. `provider = Other`
+ * makes rclone use path-style requests, which the gateway serves.
+ * @see https://rclone.org/s3/
+ */
+export function rcloneSnippet(settings: ClientSettings): string {
+  return [
+    `[${settings.profile}]`,
+    "type = s3",
+    "provider = Other",
+    `access_key_id = ${settings.accessKeyId}`,
+    `secret_access_key = ${settings.secretAccessKey}`,
+    `endpoint = ${settings.endpointUrl}`,
+    `region = ${settings.region}`,
   ].join("\n");
 }

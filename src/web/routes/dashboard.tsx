@@ -2,8 +2,8 @@
  * The start page and switching the organization the session works in.
  */
 import type { Hono } from "hono";
+import type { Child } from "hono/jsx";
 import { DashboardPage, type DashboardPageProps } from "../../../templates/dashboard/dashboard-page.tsx";
-import type { NewCredentialPanelProps } from "../../../templates/dashboard/new-credential-panel.tsx";
 import { NoOrganizationPage } from "../../../templates/dashboard/no-organization-page.tsx";
 import type { Membership } from "../../identity/users.ts";
 import { ConsoleError } from "../console-error.ts";
@@ -11,6 +11,7 @@ import type { ConsoleDeps, SignedInUser, WebEnv } from "../env.ts";
 import { formatDuration } from "../format.ts";
 import { readForm } from "../form.ts";
 import { renderPage } from "../render.ts";
+import { historyProps } from "./credentials.tsx";
 
 export function registerDashboardRoutes(app: Hono<WebEnv>, deps: ConsoleDeps): void {
   const { sessions, assets } = deps;
@@ -42,13 +43,12 @@ export function registerDashboardRoutes(app: Hono<WebEnv>, deps: ConsoleDeps): v
   });
 }
 
-/** Collects what the dashboard page shows for the session's current organization. */
-export function dashboardProps(
-  { ctx, assets }: ConsoleDeps,
-  signedIn: SignedInUser,
-  org: Membership,
-  newCredential?: NewCredentialPanelProps,
-): DashboardPageProps {
+/**
+ * Collects what the dashboard page shows for the session's current organization; `panel` goes
+ * under the Generate form (a new key, a key's configuration or the limit notice).
+ */
+export function dashboardProps(deps: ConsoleDeps, signedIn: SignedInUser, org: Membership, panel?: Child): DashboardPageProps {
+  const { ctx, assets } = deps;
   return {
     assets,
     csrfToken: signedIn.session.csrfToken,
@@ -57,8 +57,7 @@ export function dashboardProps(
     org,
     connectors: ctx.organizations.connectorsOf(org.orgId),
     keyLifetime: formatDuration(ctx.config.credentialTtlMs),
-    credentials: ctx.credentials.list(org.orgId),
-    maxActive: ctx.config.maxActiveCredentials,
-    newCredential,
+    history: historyProps(deps, signedIn, org),
+    panel,
   };
 }
