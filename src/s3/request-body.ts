@@ -22,6 +22,8 @@ export interface BodyPlan {
    * Available once `source` has been read to the end.
    */
   checksum(): { algorithm: ChecksumAlgorithm; value: string } | undefined;
+  /** Algorithm of the checksum that `checksum()` will return, known before the body is read. */
+  checksumAlgorithm: ChecksumAlgorithm | undefined;
 }
 
 /**
@@ -52,7 +54,7 @@ export function planRequestBody(headers: HeaderMap, body: ByteSource, verified: 
   } else if (computeAlgorithm !== undefined) {
     source = computeChecksum(source, computeAlgorithm, (value) => (result = { algorithm: computeAlgorithm, value }));
   }
-  return { source, declaredLength, expectedMd5: parseContentMd5(headers), checksum: () => result };
+  return { source, declaredLength, expectedMd5: parseContentMd5(headers), checksum: () => result, checksumAlgorithm: checksum?.algorithm ?? computeAlgorithm };
 }
 
 function parseLength(name: string, headers: HeaderMap): number | undefined {

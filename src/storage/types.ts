@@ -66,6 +66,13 @@ export interface WriteOptions {
   checksum?: () => StoredChecksum | undefined;
   /** Fails with `PreconditionFailed` and stores nothing when the condition does not hold at commit. */
   condition?: WriteCondition;
+  /**
+   * Body length the client declared. A backend that forwards the body to another server sends it
+   * as Content-Length and streams the body; without it, that backend spools the body first.
+   */
+  size?: number;
+  /** Algorithm of the checksum that `checksum` returns, known before the body is read. */
+  checksumAlgorithm?: string;
 }
 
 export interface ListOptions {
@@ -172,7 +179,7 @@ export interface ObjectStore {
     uploadId: string,
     partNumber: number,
     body: ByteSource,
-    options: { maxSize: number; expectedMd5?: Buffer; checksum?: () => string | undefined },
+    options: { maxSize: number; expectedMd5?: Buffer; checksum?: () => string | undefined; size?: number; checksumAlgorithm?: string },
   ): Promise<PartInfo>;
   /**
    * Assembles the listed parts into the object without copying their bytes again.

@@ -53,6 +53,8 @@ export const uploadPart: OperationHandler = async (context) => {
     maxSize: context.settings.maxObjectSize,
     checksum: () => plan.checksum()?.value,
     ...(plan.expectedMd5 ? { expectedMd5: plan.expectedMd5 } : {}),
+    ...(plan.declaredLength !== undefined ? { size: plan.declaredLength } : {}),
+    ...(plan.checksumAlgorithm ? { checksumAlgorithm: plan.checksumAlgorithm } : {}),
   });
   const verified = plan.checksum();
   return { status: 200, headers: { etag: part.etag, ...(verified ? { [`x-amz-checksum-${verified.algorithm}`]: verified.value } : {}) } };

@@ -56,6 +56,8 @@ export const putObject: OperationHandler = async (context) => {
     maxSize: context.settings.maxObjectSize,
     checksum,
     ...(plan.expectedMd5 ? { expectedMd5: plan.expectedMd5 } : {}),
+    ...(plan.declaredLength !== undefined ? { size: plan.declaredLength } : {}),
+    ...(plan.checksumAlgorithm ? { checksumAlgorithm: plan.checksumAlgorithm } : {}),
     ...(condition ? { condition } : {}),
   });
   return { status: 200, headers: { etag: info.etag, ...checksumResponseHeaders(info.checksum) } };
