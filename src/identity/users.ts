@@ -53,7 +53,7 @@ export class UserService {
         throw new InvalidInputError(`Organization "${orgId}" does not exist: create it first with "s3gateway org create ${orgId} --name NAME".`);
       }
     }
-    if (this.db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()) {
+    if (this.db.select({ id: users.id }).from(users).where(isLocalAccount(email)).get()) {
       throw new ConflictError(`A user with e-mail "${email}" already exists.`);
     }
   }
@@ -85,7 +85,7 @@ export class UserService {
           throw new InvalidInputError(`Organization "${orgId}" does not exist: create it first with "s3gateway org create ${orgId} --name NAME".`);
         }
       }
-      if (tx.select({ id: users.id }).from(users).where(eq(users.email, email)).get()) {
+      if (tx.select({ id: users.id }).from(users).where(isLocalAccount(email)).get()) {
         throw new ConflictError(`A user with e-mail "${email}" already exists.`);
       }
       tx.insert(users).values({ id, email, passwordHash, isPlatformAdmin: input.platformAdmin, createdAt }).run();
@@ -103,7 +103,7 @@ export class UserService {
    * @returns the user, or undefined when the e-mail or password is wrong.
    */
   async verifyPassword(email: string, password: string): Promise<User | undefined> {
-    const row = this.db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).get();
+    const row = this.db.select().from(users).where(isLocalAccount(email.trim().toLowerCase())).get();
     if (!row?.passwordHash) {
       await Bun.password.verify(password, await decoyHash);
       return undefined;
@@ -192,6 +192,14 @@ function normalizeEmail(text: string): string {
     throw new InvalidInputError(`Invalid e-mail address "${text}": use the form name@example.com.`);
   }
   return email;
+}
+
+/**
+ * Matches the local account with this e-mail. Users of identity providers are left out: they may
+ * share an e-mail with a local account or with each other, and are never found by e-mail.
+ */
+function isLocalAccount(email: string) {
+  return and(eq(users.email, email), isNull(users.issuer));
 }
 
 export function hashToken(token: string): string {

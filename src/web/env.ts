@@ -4,6 +4,7 @@
  */
 import type { AssetUrls } from "../../templates/layout.tsx";
 import type { GatewayContext } from "../context.ts";
+import type { IdentityProviders } from "../identity/oidc/identity-providers.ts";
 import type { ConsoleSession, SessionService } from "../identity/sessions.ts";
 import type { Membership, User } from "../identity/users.ts";
 import type { Logger } from "../log/logger.ts";
@@ -52,4 +53,6 @@ export interface ConsoleDeps {
   assets: AssetUrls;
   /** Called after a credential is created or revoked, so caches of credentials can be dropped. */
   onCredentialsChanged: () => void;
+  /** Identity providers offered on the sign-in page, and whether local accounts are enabled. */
+  identityProviders: IdentityProviders;
 }

@@ -5,6 +5,7 @@ import type { Context, Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { LoginPage } from "../../../templates/login/login-page.tsx";
 import { recordAudit } from "../../db/audit.ts";
+import { ConsoleError } from "../console-error.ts";
 import type { User } from "../../identity/users.ts";
 import { clientAddress } from "../client-address.ts";
 import { clearSessionCookie, setSessionCookie } from "../cookies.ts";
@@ -17,14 +18,18 @@ import { renderPage } from "../render.ts";
 const signInFailedMessage = "E-mail or password is incorrect.";
 
 export function registerSignInRoutes(app: Hono<WebEnv>, deps: ConsoleDeps): void {
-  const { ctx, cookies, sessions, assets } = deps;
+  const { ctx, cookies, sessions, assets, identityProviders } = deps;
+  const signInMethods = { providers: identityProviders.buttons(), localAccounts: identityProviders.localAccounts };
 
   app.get("/login", (c) => {
     if (c.get("session")) return c.redirect("/", 303);
-    return renderPage(c, <LoginPage assets={assets} formToken={ensureFormToken(c, cookies)} />);
+    return renderPage(c, <LoginPage assets={assets} formToken={ensureFormToken(c, cookies)} {...signInMethods} />);
   });
 
   app.post("/login", async (c) => {
+    if (!signInMethods.localAccounts) {
+      throw new ConsoleError(403, "local_accounts_disabled", "Signing in with an e-mail and password is turned off here: use a sign-in button on the sign-in page.");
+    }
     const form = await readForm(c);
     const email = (form.get("email") ?? "").trim();
     const password = form.get("password") ?? "";
@@ -37,7 +42,7 @@ export function registerSignInRoutes(app: Hono<WebEnv>, deps: ConsoleDeps): void
         target: email.slice(0, 254),
         sourceAddress: clientAddress(c) ?? null,
       });
-      const page = <LoginPage assets={assets} formToken={ensureFormToken(c, cookies)} email={email} error={signInFailedMessage} />;
+      const page = <LoginPage assets={assets} formToken={ensureFormToken(c, cookies)} {...signInMethods} email={email} error={signInFailedMessage} />;
       return renderPage(c, page, 401);
     }
     return completeSignIn(c, deps, user);
