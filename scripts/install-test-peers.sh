@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite runs against: the npm packages (Bun among them), Debian's
-# AWS CLI v2, Chromium and PostgreSQL, and a Python virtual environment with boto3.
+# AWS CLI v2, s3cmd, rclone, restic, Chromium and PostgreSQL, and a Python virtual
+# environment with boto3 and AWS CLI v1.
 # Writes the environment variables that the tests read to .cache/test-peers.env, which
 # scripts/test.sh loads. Installs only what is missing, so a repeated run does no network
 # access and finishes in about a second.
@@ -21,12 +22,18 @@ declare -A apt_package_files=(
   [awscli]=/usr/bin/aws
   [chromium]=/usr/bin/chromium
   [postgresql]=/usr/lib/postgresql
+  [s3cmd]=/usr/bin/s3cmd
+  [rclone]=/usr/bin/rclone
+  [restic]=/usr/bin/restic
+  # The OpenID provider tests make their TLS certificate authority with it.
+  [openssl]=/usr/bin/openssl
   # Chromium only recommends this font, and --no-install-recommends below skips it.
   [fonts-liberation]=/usr/share/fonts/truetype/liberation
 )
 
-# Distribution names on PyPI, installed at their current release into the venv.
-python_packages=(boto3)
+# Distribution names on PyPI, installed at their current release into the venv. The
+# awscli distribution is AWS CLI v1, and the tests run it by its path in the venv.
+python_packages=(boto3 awscli)
 
 # Python that creates the venv. On the project's machines, python3 on PATH is pyenv's.
 python_for_venv="${S3GW_TEST_VENV_PYTHON:-python3}"
@@ -131,6 +138,10 @@ write_env_file() {
     printf 'S3GW_TEST_AWS_CLI_V2=%q\n' "${apt_package_files[awscli]}"
     printf 'S3GW_TEST_CHROMIUM=%q\n' "${apt_package_files[chromium]}"
     printf 'S3GW_TEST_PYTHON=%q\n' "$venv_dir/bin/python"
+    printf 'S3GW_TEST_AWS_CLI_V1=%q\n' "$venv_dir/bin/aws"
+    printf 'S3GW_TEST_S3CMD=%q\n' "${apt_package_files[s3cmd]}"
+    printf 'S3GW_TEST_RCLONE=%q\n' "${apt_package_files[rclone]}"
+    printf 'S3GW_TEST_RESTIC=%q\n' "${apt_package_files[restic]}"
   } >"$env_file"
 }
 
@@ -139,3 +150,5 @@ check_bun
 install_apt_packages
 install_python_venv
 write_env_file
+# MinIO, versitygw and madmin-crypt, for the storage backend tests; appends to the env file.
+bash "$repo_root/scripts/install-minio.sh" "$env_file"

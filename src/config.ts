@@ -5,6 +5,7 @@
 import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigError } from "./errors.ts";
+import { loadStorageSettings, type StorageSettings } from "./storage/minio/minio-config.ts";
 
 /** A listener address. */
 export interface ListenAddress {
@@ -40,6 +41,13 @@ export interface GatewayConfig {
   credentialTtlMs: number;
   /** Active credentials allowed per organization. */
   maxActiveCredentials: number;
+  /** Maximum age of a credential from its creation, renewals included, in milliseconds. Undefined means no limit. */
+  credentialMaxAgeMs: number | undefined;
+  /**
+   * Master key file named by S3GATEWAY_MASTER_KEY_FILE. Undefined for the embedded default,
+   * `<data dir>/master.key`, which is created on first start; a named file must already exist.
+   */
+  masterKeyFile: string | undefined;
   /** Largest difference between the request's signing time and the server clock, in milliseconds. */
   maxClockSkewMs: number;
   /**
@@ -48,6 +56,13 @@ export interface GatewayConfig {
    */
   fsync: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** Storage backend: the local filesystem, or MinIO with its endpoint and root credentials. */
+  storage: StorageSettings;
+  /**
+   * Identity provider file named by S3GATEWAY_OIDC_CONFIG; undefined for local accounts only. It
+   * is read and checked when the server starts (see identity/oidc/provider-settings.ts).
+   */
+  oidcConfigPath: string | undefined;
 }
 
 export const GiB = 1024 ** 3;
@@ -121,6 +136,9 @@ type Environment = Record<string, string | undefined>;
 export function loadConfig(overrides: ConfigOverrides = {}, env: Environment = process.env): GatewayConfig {
   const s3Listen = parseListenAddress(overrides.s3Addr ?? env.S3GATEWAY_S3_ADDR ?? "127.0.0.1:7070", "S3 listen address");
   const webListen = parseListenAddress(overrides.webAddr ?? env.S3GATEWAY_WEB_ADDR ?? "127.0.0.1:7071", "web listen address");
+  if (s3Listen.port !== 0 && s3Listen.port === webListen.port && s3Listen.host === webListen.host) {
+    throw new ConfigError(`The S3 and console listeners both use ${formatAuthority(s3Listen)}: give them different ports with --s3-addr and --web-addr.`);
+  }
   const connectorTemplate = (env.S3GATEWAY_CONNECTOR_TEMPLATE ?? "azure,sentinelone,vmware")
     .split(",")
     .map((name) => name.trim())
@@ -163,9 +181,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Environment = p
     maxObjectSize: parseSize(env.S3GATEWAY_MAX_OBJECT_SIZE ?? "5GiB", "S3GATEWAY_MAX_OBJECT_SIZE"),
     credentialTtlMs: parseDuration(env.S3GATEWAY_CREDENTIAL_TTL ?? "24h", "S3GATEWAY_CREDENTIAL_TTL"),
     maxActiveCredentials: maxActive,
+    credentialMaxAgeMs: env.S3GATEWAY_CREDENTIAL_MAX_AGE ? parseDuration(env.S3GATEWAY_CREDENTIAL_MAX_AGE, "S3GATEWAY_CREDENTIAL_MAX_AGE") : undefined,
+    masterKeyFile: env.S3GATEWAY_MASTER_KEY_FILE ? resolve(env.S3GATEWAY_MASTER_KEY_FILE) : undefined,
     maxClockSkewMs: 15 * 60_000,
     fsync: syncSetting === "false",
     logLevel,
+    storage: loadStorageSettings(env),
+    oidcConfigPath: env.S3GATEWAY_OIDC_CONFIG ? resolve(env.S3GATEWAY_OIDC_CONFIG) : undefined,
   };
 }
 

@@ -7,6 +7,7 @@ import type { Database } from "bun:sqlite";
 import type { GatewayConfig } from "./config.ts";
 import { CredentialService } from "./credentials/credentials.ts";
 import { loadMasterKeyring, type MasterKeyring } from "./credentials/master-key.ts";
+import { assertEveryKeyPresent } from "./credentials/rotation.ts";
 import { openMetadataDb, type MetadataDb } from "./db/database.ts";
 import { UserService } from "./identity/users.ts";
 import { OrganizationService } from "./tenancy/organizations.ts";
@@ -27,13 +28,24 @@ export interface GatewayContext {
 
 /**
  * Opens the data directory: creates it (mode 0700) when missing, migrates the metadata database
- * and loads or generates the master key.
+ * and loads the master key. Only the embedded default key file, inside the data directory, is
+ * generated when missing.
+ * @throws {ConfigError} when the master key file is missing, unreadable or lacks a key that
+ *   stored secrets use.
  */
 export function openContext(config: GatewayConfig): GatewayContext {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const { db, sqlite } = openMetadataDb(join(config.dataDir, "metadata.sqlite"));
-  const masterKeyPath = process.env.S3GATEWAY_MASTER_KEY_FILE ?? join(config.dataDir, "master.key");
-  const { keyring, created } = loadMasterKeyring(masterKeyPath, true);
+  const masterKeyPath = config.masterKeyFile ?? join(config.dataDir, "master.key");
+  let keyring: MasterKeyring;
+  let created: boolean;
+  try {
+    ({ keyring, created } = loadMasterKeyring(masterKeyPath, config.masterKeyFile === undefined));
+    assertEveryKeyPresent(db, keyring, masterKeyPath);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   return {
     config,
     db,
@@ -42,7 +54,11 @@ export function openContext(config: GatewayConfig): GatewayContext {
     masterKeyCreated: created,
     masterKeyPath,
     organizations: new OrganizationService(db),
-    credentials: new CredentialService(db, keyring, { defaultTtlMs: config.credentialTtlMs, maxActivePerOrg: config.maxActiveCredentials }),
+    credentials: new CredentialService(db, keyring, {
+      defaultTtlMs: config.credentialTtlMs,
+      maxActivePerOrg: config.maxActiveCredentials,
+      maxAgeMs: config.credentialMaxAgeMs,
+    }),
     users: new UserService(db),
     close: () => sqlite.close(),
   };
