@@ -76,10 +76,12 @@ export class ProviderAccounts {
   }
 
   /**
-   * Checks whether switching to `orgId` needs the provider to confirm the membership again: with
+   * Checks whether switching to `orgId` needs the provider to confirm the membership again. With
    * the Auth0 mapping a token names one organization, so an organization known from an earlier
    * sign-in is confirmed with a new sign-in that names it. Platform admins and memberships an
    * operator assigned need no confirmation.
+   * NOTE: only `POST /org` asks this. When a session's organization is removed, the console's
+   * session middleware moves the session to the user's first membership without asking.
    */
   needsConfirmation(provider: DiscoveredProvider, user: User, orgId: string, verifiedOrgIds: string[]): boolean {
     if (provider.settings.organizations.mapping !== "auth0" || user.isPlatformAdmin) return false;
