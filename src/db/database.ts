@@ -24,7 +24,19 @@ export function openMetadataDb(path: string): { db: MetadataDb; sqlite: Database
   // The CLI and the server write to the same file; wait for each other's short transactions.
   sqlite.exec("PRAGMA busy_timeout = 5000");
   const db = drizzle(sqlite, { schema });
+  useImmediateTransactions(db);
   migrate(db, { migrationsFolder });
   sqlite.exec("INSERT OR IGNORE INTO change_counter (id, value) VALUES (1, 0)");
   return { db, sqlite };
+}
+
+/**
+ * Makes every transaction take the write lock at BEGIN. Drizzle starts deferred transactions,
+ * and a deferred transaction that reads and then writes fails at once with "database is locked"
+ * when another process (the CLI, another server) committed in between, because SQLite cannot
+ * retry it through the busy timeout. An immediate transaction waits for the lock instead.
+ */
+function useImmediateTransactions(db: MetadataDb): void {
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((work, config) => transaction(work, { behavior: "immediate", ...config })) as MetadataDb["transaction"];
 }
