@@ -125,6 +125,7 @@ describe("key actions", () => {
       [{ access: "everything" }, 'Invalid access level "everything"'],
       [{ buckets: "azure" }, 'Invalid "buckets": expected an array'],
       [{ label: 5 }, 'Invalid "label": expected a string.'],
+      [{ ttl: "1h", label: "x" }, 'Unknown field "ttl" in the request body'],
     ];
     for (const [body, message] of cases) {
       const { status, json } = await ann.call("POST", "/organizations/acme/credentials", body);

@@ -124,6 +124,10 @@ describe("S3 endpoint", () => {
     expect(JSON.parse(rows[0]?.detail ?? "{}")).toMatchObject({ count: 4, codes: "SignatureDoesNotMatch:3,SlowDown:1" });
     expect(rows[1]).toMatchObject({ org_id: null, target: "GWBBBBBBBBBBBBBBBBBB" });
     expect(JSON.parse(rows[1]?.detail ?? "{}")).toMatchObject({ count: 1, codes: "SlowDown:1" });
+
+    // The trail pages by id, so times must not go backwards along it.
+    const times = (s3.ctx.sqlite.query("SELECT at FROM audit_events ORDER BY id").all() as { at: number }[]).map((row) => row.at);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 });
 

@@ -61,7 +61,7 @@ export class RejectedRequestLog {
   }
 
   /** Writes one audit event per key id and address collected since the last flush. */
-  flush(): void {
+  flush(now: Date = new Date()): void {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
@@ -78,7 +78,9 @@ export class RejectedRequestLog {
             sourceAddress: aggregate.sourceAddress,
             detail: { count: aggregate.count, codes, first: aggregate.first.toISOString(), last: aggregate.last.toISOString() },
           },
-          aggregate.last,
+          // Stamped with the time of writing, not of the last rejection, so the trail's time order
+          // matches its id order, which the console and the export page by.
+          now,
         );
       }
     });

@@ -88,7 +88,7 @@ export function createApiRoutes(deps: ConsoleDeps, bearer: BearerAuthenticator |
     const caller = await callerOf(c);
     const viewer = keyViewer(caller);
     const orgId = requireMemberOrg(viewer, c.req.param("org"));
-    const body = await readJsonObject(c);
+    const body = await readJsonObject(c, ["label", "access", "buckets"]);
     const label = optionalString(body, "label");
     const access = optionalString(body, "access");
     const buckets = optionalStringList(body, "buckets");
@@ -269,7 +269,12 @@ function limitError(deps: ConsoleDeps, viewer: KeyViewer, orgId: string, error: 
   return new ApiLimitError(error.message, revocable);
 }
 
-async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
+/**
+ * Reads a JSON object body and rejects fields outside `allowed`, so a misspelt or unsupported
+ * field fails loudly instead of being ignored.
+ * @throws {InvalidInputError} naming the first unknown field.
+ */
+async function readJsonObject(c: Context, allowed: readonly string[]): Promise<Record<string, unknown>> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
   if (!(c.req.header("Content-Type") ?? "").startsWith("application/json")) {
@@ -282,6 +287,10 @@ async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
     throw new InvalidInputError("The request body is not valid JSON: send an object such as {\"label\": \"backup\"}.", { cause: error });
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new InvalidInputError("The request body must be a JSON object.");
+  const unknown = Object.keys(body).find((name) => !allowed.includes(name));
+  if (unknown !== undefined) {
+    throw new InvalidInputError(`Unknown field "${unknown.slice(0, 60)}" in the request body: the accepted fields are ${allowed.join(", ")}.`);
+  }
   return body as Record<string, unknown>;
 }
 
