@@ -11,6 +11,7 @@ import { initMasterKeyFile } from "./credentials/master-key.ts";
 import { rotateMasterKey } from "./credentials/rotation.ts";
 import { auditEventRecord, iterateAuditEvents } from "./db/audit.ts";
 import { GatewayError } from "./errors.ts";
+import { loadIdentitySettings } from "./identity/oidc/provider-settings.ts";
 import { UserGrants, type UserReference } from "./identity/grants.ts";
 import { createLogger } from "./log/logger.ts";
 import { startGateway } from "./server.ts";
@@ -129,6 +130,21 @@ function userReference(rest: string[], values: Options, form: string): UserRefer
   }
   expectPositionals(rest, 1, form);
   return { email: rest[0] ?? "" };
+}
+
+/**
+ * Checks that an issuer given to `user grant` belongs to a configured identity provider, because
+ * a user under any other issuer could never sign in.
+ * @throws {UsageError} naming the configured issuers.
+ */
+function checkKnownIssuer(issuer: string, oidcConfigPath: string | undefined): void {
+  if (oidcConfigPath === undefined) {
+    throw new UsageError(`No identity provider is configured, so no user of issuer "${issuer}" can sign in: set S3GATEWAY_OIDC_CONFIG to the providers file first.`);
+  }
+  const issuers = loadIdentitySettings(oidcConfigPath).providers.map((provider) => provider.issuer);
+  if (!issuers.includes(issuer)) {
+    throw new UsageError(`Issuer "${issuer}" matches no configured identity provider: use one of ${issuers.map((known) => `"${known}"`).join(", ")} exactly.`);
+  }
 }
 
 function expectPositionals(positionals: string[], count: number, form: string): void {
@@ -279,6 +295,7 @@ async function runAdminCommand(context: ReturnType<typeof openContext>, command:
       const orgIds = values.org !== undefined ? splitList(values.org) : [];
       const platformAdmin = values["platform-admin"] === true;
       if (orgIds.length === 0 && !platformAdmin) throw new UsageError(`Missing --org or --platform-admin: say what to ${subcommand}. Usage: s3gateway ${form}`);
+      if (subcommand === "grant" && "issuer" in reference) checkKnownIssuer(reference.issuer, context.config.oidcConfigPath);
       const grants = new UserGrants(context.db);
       const user =
         subcommand === "grant"
@@ -364,6 +381,9 @@ async function runAdminCommand(context: ReturnType<typeof openContext>, command:
     }
     case "credential delete": {
       expectPositionals(rest, 1, "credential delete ACCESS_KEY_ID [--revoke]");
+      if (values.revoke !== true && context.credentials.get(rest[0] ?? "").status === "active") {
+        throw new UsageError(`Credential "${rest[0]}" is active: revoke it first, or pass --revoke to revoke and delete it in one step.`);
+      }
       const deleted = context.credentials.delete(rest[0] ?? "", { actor: "cli" }, { revokeIfActive: values.revoke === true });
       out(json ? JSON.stringify({ access_key_id: deleted.accessKeyId, deleted: true }) : `Deleted ${deleted.accessKeyId} from the history; its audit events are kept`);
       return;

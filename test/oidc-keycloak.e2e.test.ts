@@ -284,6 +284,9 @@ describe("Keycloak-shaped provider in Chromium", () => {
       expect(await page.textContent('[data-testid="account-subject"]')).toBe("81aa-max");
       expect(await sessionCookie(context)).toBeUndefined();
 
+      const typo = await gateway.cli(["user", "grant", "--issuer", `${keycloak.issuer}x`, "--subject", "81aa-max", "--org", "globex"]);
+      expect(typo.exitCode).toBe(2);
+      expect(typo.stderr).toContain("matches no configured identity provider");
       await gateway.cliOk(["user", "grant", "--issuer", keycloak.issuer, "--subject", "81aa-max", "--org", "globex"]);
       await signIn(page, "keycloak", "max");
       expect(await page.textContent('[data-testid="org-name"]')).toBe("Globex");
