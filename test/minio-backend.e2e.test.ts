@@ -104,11 +104,12 @@ describe("what clients see", () => {
     expect(completed.Location).toBe("/azure/multi.bin");
   });
 
-  test("an upstream failure is InternalError without upstream details", async () => {
+  test("a key MinIO cannot store is a client error without upstream details", async () => {
     // MinIO rejects an empty path segment in a key, which S3 itself allows.
     const error = await errorOf(acme.send(new PutObjectCommand({ Bucket: "vmware", Key: "x//y", Body: "y" })));
-    expect(error.name).toBe("InternalError");
-    expect(error.message).toBe("We encountered an internal error. Please try again.");
+    expect(error.name).toBe("InvalidArgument");
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    expect(error.message).toContain('"x//y"');
     expect(JSON.stringify(error)).not.toContain("acme-vmware");
     expect(JSON.stringify(error)).not.toContain("XMinioInvalidObjectName");
   });

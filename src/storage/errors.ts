@@ -13,7 +13,8 @@ export type StorageErrorKind =
   | "EntityTooLarge"
   | "BadDigest"
   | "InvalidRange"
-  | "PreconditionFailed";
+  | "PreconditionFailed"
+  | "InvalidArgument";
 
 export class StorageError extends GatewayError {
   readonly kind: StorageErrorKind;

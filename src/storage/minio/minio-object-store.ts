@@ -549,14 +549,23 @@ function storageErrorFor(kind: StorageErrorKind, context: FailureContext): Stora
       return new StorageError("InvalidRange", `The requested range does not fit the object "${key}". Request a range inside the object.`);
     case "PreconditionFailed":
       return new StorageError("PreconditionFailed", `The condition of the write to "${key}" does not hold. Read the object again and retry.`);
+    case "InvalidArgument":
+      return new StorageError(
+        "InvalidArgument",
+        `The storage cannot hold an object named "${key}": MinIO rejects keys with empty, "." or ".." path segments. Pick another key.`,
+      );
   }
 }
+
+/** MinIO's codes for object and resource names it cannot store; retrying cannot help, so they are client errors. */
+const invalidNameCodes = new Set(["XMinioInvalidObjectName", "XMinioInvalidResourceName"]);
 
 /** Turns a failed upstream response into a {@link StorageError} or an {@link UpstreamError}. */
 function failure(operation: string, status: number, body: Buffer, context: FailureContext): Error {
   const code = errorCode(body.toString("utf8"));
   if (code !== undefined && passedThroughCodes.has(code)) return storageErrorFor(code as StorageErrorKind, context);
   if (code !== undefined && checksumCodes.has(code)) return storageErrorFor("BadDigest", context);
+  if (code !== undefined && invalidNameCodes.has(code)) return storageErrorFor("InvalidArgument", context);
   if (code === undefined && status === 412) return storageErrorFor("PreconditionFailed", context);
   if (code === undefined && status === 416) return storageErrorFor("InvalidRange", context);
   return new UpstreamError(operation, status, code);
