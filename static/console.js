@@ -76,3 +76,22 @@ function updateCountdowns() {
 
 setInterval(updateCountdowns, 30_000);
 document.addEventListener("htmx:afterSettle", updateCountdowns);
+
+// A panel that shows a key's configuration (or its secret, right after generation) must not stay
+// on screen once that key is revoked or deleted, so it is replaced by a notice after each swap.
+document.addEventListener("htmx:afterSettle", () => {
+  const panel = document.getElementById("credential-panel");
+  const shown = panel ? panel.querySelector("[data-panel-key]") : null;
+  if (!panel || !shown) return;
+  const accessKeyId = shown.getAttribute("data-panel-key") ?? "";
+  const row = document.querySelector(`[data-testid="credential-row"][data-access-key-id="${CSS.escape(accessKeyId)}"]`);
+  const status = row ? row.querySelector('[data-testid="credential-status"]') : null;
+  const state = !row ? "deleted" : status && status.textContent.trim() === "revoked" ? "revoked" : undefined;
+  if (!state) return;
+  const notice = document.createElement("p");
+  notice.className = "notice";
+  notice.setAttribute("role", "status");
+  notice.dataset.testid = "panel-closed";
+  notice.textContent = `Access key ${accessKeyId} was ${state}, so its configuration is no longer shown.`;
+  panel.replaceChildren(notice);
+});

@@ -144,6 +144,9 @@ describe("console in Chromium", () => {
       await revokeButton.click();
       await page.locator(`[data-testid="credential-row"][data-access-key-id="${accessKeyId}"] .badge-revoked`).waitFor();
       await expect(historyStatus(page, accessKeyId).textContent()).resolves.toBe("revoked");
+      // The secret of a revoked key does not stay on screen.
+      await page.locator('[data-testid="panel-closed"]').waitFor();
+      expect(await page.locator('[data-testid="secret-access-key"]').count()).toBe(0);
       expect(await credentialStatus(accessKeyId)).toBe("revoked");
       const afterRevoke = await runAwsCli(awsHome, endpointFromPage, ["s3", "ls", "--profile", "s3gw_acme"]);
       expect(afterRevoke.exitCode).not.toBe(0);

@@ -24,7 +24,7 @@ export function ConfigurationPanel(props: ConfigurationPanelProps) {
     profile: props.profile,
   };
   return (
-    <div class="new-credential" data-testid="configuration-panel">
+    <div class="new-credential" data-testid="configuration-panel" data-panel-key={credential.accessKeyId}>
       <h3 tabindex={-1} autofocus>
         {`Configuration of ${credential.accessKeyId}`}
       </h3>

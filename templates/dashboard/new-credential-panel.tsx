@@ -25,7 +25,7 @@ export function NewCredentialPanel(props: NewCredentialPanelProps) {
     profile: props.profile,
   };
   return (
-    <div class="new-credential" data-testid="new-credential">
+    <div class="new-credential" data-testid="new-credential" data-panel-key={credential.accessKeyId}>
       <h3 tabindex={-1} autofocus>
         {`New access key for ${props.orgName}`}
       </h3>
