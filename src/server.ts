@@ -9,7 +9,9 @@ import { LastUseRecorder } from "./credentials/last-use.ts";
 import { CredentialLookupCache } from "./credentials/lookup-cache.ts";
 import { RejectedRequestLog } from "./credentials/rejection-log.ts";
 import { FailureThrottle } from "./credentials/throttle.ts";
+import { BearerTokenValidator } from "./identity/oidc/bearer-tokens.ts";
 import { loadIdentityProviders, type IdentityProviders } from "./identity/oidc/identity-providers.ts";
+import { ProviderAccounts } from "./identity/oidc/provider-accounts.ts";
 import type { Logger } from "./log/logger.ts";
 import { S3Endpoint } from "./s3/endpoint.ts";
 import { startS3Server } from "./s3/http-server.ts";
@@ -64,8 +66,17 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const s3Url = `${config.s3Tls ? "https" : "http"}://${formatAuthority({ host: config.s3Listen.host, port: s3.port })}`;
   if (!process.env.S3GATEWAY_PUBLIC_S3_URL) config.publicS3Url = s3Url;
 
+  // The API accepts the providers' access tokens as bearer tokens. Without providers it accepts only the session cookie.
+  const providers = identityProviders.list();
+  const accounts = new ProviderAccounts(context);
+  const bearer = providers.length > 0 ? new BearerTokenValidator(providers, (issuer, subject) => accounts.findUserId(issuer, subject), logger) : undefined;
   // Console revocations clear the cache at once instead of waiting for the next poll.
-  const web = createWebApp(context, { logger, onCredentialsChanged: () => cache.clear(), identityProviders });
+  const web = createWebApp(context, {
+    logger,
+    onCredentialsChanged: () => cache.clear(),
+    identityProviders,
+    ...(bearer ? { apiBearerAuthenticator: bearer.authenticate } : {}),
+  });
   let webServer: ReturnType<typeof Bun.serve>;
   try {
     webServer = Bun.serve({

@@ -82,7 +82,7 @@ describe("authentication", () => {
   test("bearer token without a validator is 401", async () => {
     const response = await fixture.app.request(`${consoleOrigin}/api/v1/credentials`, { headers: { Authorization: "Bearer abc" } });
     expect(response.status).toBe(401);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("does not accept bearer tokens yet");
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("does not accept bearer tokens");
   });
 
   test("bearer token through the hook needs no CSRF token", async () => {

@@ -150,7 +150,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     components: {
       securitySchemes: {
         sessionCookie: { type: "apiKey", in: "cookie", name: "__Host-s3gw_session", description: "The console's session cookie (s3gw_session when the console is served over plain HTTP on a non-loopback host)." },
-        bearerToken: { type: "http", scheme: "bearer", description: "An access token from the identity provider, where the gateway is configured to accept them." },
+        bearerToken: { type: "http", scheme: "bearer", description: "An access token from a configured identity provider, checked at its userinfo endpoint. Accepted only when identity providers are configured." },
       },
       schemas: {
         Error: {

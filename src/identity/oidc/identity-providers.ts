@@ -37,6 +37,11 @@ export class IdentityProviders {
     return this.byId.get(id);
   }
 
+  /** Providers in the order of the configuration file. */
+  list(): DiscoveredProvider[] {
+    return [...this.byId.values()];
+  }
+
   /** Buttons in the order of the configuration file. */
   buttons(): ProviderButton[] {
     return [...this.byId.values()].map((provider) => ({ id: provider.settings.id, displayName: provider.settings.displayName }));

@@ -75,6 +75,11 @@ export class ProviderAccounts {
     return { outcome, mapped, createdOrgIds: created };
   }
 
+  /** Returns the id of the user with this issuer and subject, or undefined when no one has signed in with them. */
+  findUserId(issuer: string, subject: string): string | undefined {
+    return this.ctx.db.select({ id: users.id }).from(users).where(and(eq(users.issuer, issuer), eq(users.subject, subject))).get()?.id;
+  }
+
   /**
    * Checks whether switching to `orgId` needs the provider to confirm the membership again. With
    * the Auth0 mapping a token names one organization, so an organization known from an earlier

@@ -184,7 +184,7 @@ async function authenticate(c: Context<WebEnv>, { ctx }: ConsoleDeps, bearer: Be
   if (authorization !== undefined) {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
     if (token === undefined) throw new ConsoleError(401, "unauthenticated", 'The Authorization header is not a bearer token: send "Authorization: Bearer TOKEN".');
-    if (!bearer) throw new ConsoleError(401, "unauthenticated", "This gateway does not accept bearer tokens yet: use the console's session cookie.");
+    if (!bearer) throw new ConsoleError(401, "unauthenticated", "This gateway has no identity provider configured, so it does not accept bearer tokens: use the console's session cookie.");
     const identity = await bearer(token);
     if (!identity) throw new ConsoleError(401, "unauthenticated", "The bearer token is invalid or expired: get a new one from the identity provider.");
     const user = ctx.users.get(identity.userId);
