@@ -11,7 +11,7 @@ import { SigV4Error } from "./errors.ts";
 import { headerValue, type SignableRequest } from "./request.ts";
 import { deriveSigningKey, scopeString, sha256Hex, sign, signaturesEqual, type CredentialScope } from "./signing-key.ts";
 
-/** How the request body is protected, from `x-amz-content-sha256`. */
+/** Protection of the request body, read from `x-amz-content-sha256`. */
 export type PayloadMode =
   | { kind: "signed"; sha256: string }
   | { kind: "unsigned" }
@@ -43,7 +43,7 @@ export interface VerifyOptions {
 
 const presignedParameters = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature"] as const;
 
-/** Whether the request carries query-string credentials rather than an Authorization header. */
+/** Tells whether the request carries query-string credentials rather than an Authorization header. */
 export function isPresigned(query: readonly QueryParameter[]): boolean {
   return query.some((parameter) => parameter.name === "X-Amz-Credential" || parameter.name === "X-Amz-Signature");
 }
@@ -60,7 +60,7 @@ export function verifyHeaderSignature(request: SignableRequest, query: readonly 
   if (amzDate === undefined) {
     throw new SigV4Error("AccessDenied", "The request has no x-amz-date header: sign requests with an x-amz-date header.");
   }
-  const signedAt = checkSigningTime(amzDate, parsed.scope, options, "AuthorizationHeaderMalformed");
+  checkSigningTime(amzDate, parsed.scope, options, "AuthorizationHeaderMalformed");
   checkRegion(parsed.scope, options.region, "AuthorizationHeaderMalformed");
   checkAllAmzHeadersSigned(request, parsed.signedHeaders);
   const payloadHeader = headerValue(request.headers, "x-amz-content-sha256");
@@ -79,7 +79,6 @@ export function verifyHeaderSignature(request: SignableRequest, query: readonly 
   });
   const signingKey = deriveSigningKey(secret, parsed.scope);
   checkSignature(signingKey, stringToSign(amzDate, parsed.scope, canonical), parsed.signature);
-  void signedAt;
   return { accessKeyId: parsed.scope.accessKeyId, scope: parsed.scope, amzDate, signingKey, seedSignature: parsed.signature, payload };
 }
 
@@ -104,6 +103,7 @@ export function verifyPresignedSignature(request: SignableRequest, query: readon
   if (values.get("X-Amz-Algorithm") !== algorithm) {
     throw new SigV4Error("AuthorizationQueryParametersError", `X-Amz-Algorithm must be ${algorithm}.`);
   }
+
   if (values.has("X-Amz-Security-Token")) {
     throw new SigV4Error("InvalidRequest", "X-Amz-Security-Token is not accepted: this gateway issues long-term keys, so presign without a session token.");
   }
@@ -111,6 +111,7 @@ export function verifyPresignedSignature(request: SignableRequest, query: readon
   if (!/^[0-9a-f]{64}$/.test(signature)) {
     throw new SigV4Error("AuthorizationQueryParametersError", "X-Amz-Signature is malformed: expected 64 lowercase hexadecimal characters.");
   }
+
   const scope = parseCredentialScope(values.get("X-Amz-Credential") ?? "", "AuthorizationQueryParametersError");
   const signedHeaders = parseSignedHeaders(values.get("X-Amz-SignedHeaders") ?? "", "AuthorizationQueryParametersError");
   const amzDate = values.get("X-Amz-Date") ?? "";
@@ -122,6 +123,7 @@ export function verifyPresignedSignature(request: SignableRequest, query: readon
       `X-Amz-Expires "${(expiresText ?? "").slice(0, 20)}" is invalid: use a whole number of seconds from 1 to ${options.maxPresignedExpiresSeconds}.`,
     );
   }
+
   const signedAt = parseAmzDate(amzDate);
   if (!signedAt) throw new SigV4Error("AuthorizationQueryParametersError", `X-Amz-Date "${amzDate.slice(0, 20)}" is malformed: expected YYYYMMDDTHHMMSSZ.`);
   if (amzDate.slice(0, 8) !== scope.date) {
@@ -135,6 +137,7 @@ export function verifyPresignedSignature(request: SignableRequest, query: readon
       ServerTime: options.now.toISOString(),
     });
   }
+
   checkRegion(scope, options.region, "AuthorizationQueryParametersError");
   checkAllAmzHeadersSigned(request, signedHeaders);
   const payloadHash = headerValue(request.headers, "x-amz-content-sha256") ?? "UNSIGNED-PAYLOAD";
@@ -157,14 +160,13 @@ export function stringToSign(amzDate: string, scope: CredentialScope, canonical:
   return [algorithm, amzDate, scopeString(scope), sha256Hex(canonical)].join("\n");
 }
 
-function checkSigningTime(amzDate: string, scope: CredentialScope, options: VerifyOptions, code: "AuthorizationHeaderMalformed"): Date {
+function checkSigningTime(amzDate: string, scope: CredentialScope, options: VerifyOptions, code: "AuthorizationHeaderMalformed"): void {
   const signedAt = parseAmzDate(amzDate);
   if (!signedAt) throw new SigV4Error("AccessDenied", `The x-amz-date "${amzDate.slice(0, 40)}" is malformed: expected YYYYMMDDTHHMMSSZ.`);
   if (amzDate.slice(0, 8) !== scope.date) {
     throw new SigV4Error(code, `The credential date ${scope.date} differs from x-amz-date ${amzDate}: sign with the date of the request.`);
   }
   if (Math.abs(signedAt.getTime() - options.now.getTime()) > options.maxSkewMs) throw skewError(signedAt, options);
-  return signedAt;
 }
 
 function skewError(signedAt: Date, options: VerifyOptions): SigV4Error {

@@ -3,7 +3,7 @@
  */
 import { resolveBucket } from "../../tenancy/access.ts";
 import { headerValue } from "../../sigv4/request.ts";
-import type { CompletedPart, PartInfo, StoredChecksum, UploadChecksumConfig } from "../../storage/types.ts";
+import type { CompletedPart, ListUploadsResult, PartInfo, StoredChecksum, UploadChecksumConfig } from "../../storage/types.ts";
 import { checksumElementName, multipartChecksum, readUploadChecksumConfig } from "../checksum-headers.ts";
 import type { ChecksumAlgorithm } from "../checksums.ts";
 import { readContentHeaders, readUserMetadata } from "../object-headers.ts";
@@ -162,6 +162,15 @@ export const listParts: OperationHandler = async (context) => {
   );
 };
 
+/** Returns the later of the last upload's key and the last common prefix, where the next page starts. */
+function lastListedKey(result: ListUploadsResult): string | undefined {
+  const lastKey = result.uploads.at(-1)?.key;
+  const lastPrefix = result.commonPrefixes.at(-1);
+  if (lastPrefix === undefined) return lastKey;
+  if (lastKey === undefined) return lastPrefix;
+  return lastPrefix > lastKey ? lastPrefix : lastKey;
+}
+
 export const listMultipartUploads: OperationHandler = async (context) => {
   const location = resolveBucket(context.directory, context.principal, context.parsed.bucket);
   const { params } = context.parsed;
@@ -177,9 +186,8 @@ export const listMultipartUploads: OperationHandler = async (context) => {
     ...(keyMarker ? { keyMarker } : {}),
     ...(uploadIdMarker ? { uploadIdMarker } : {}),
   });
+  const nextKeyMarker = result.isTruncated ? lastListedKey(result) : undefined;
   const last = result.uploads.at(-1);
-  const lastPrefix = result.commonPrefixes.at(-1);
-  const nextKeyMarker = result.isTruncated ? (lastPrefix !== undefined && (last === undefined || lastPrefix > last.key) ? lastPrefix : last?.key) : undefined;
   return xmlResponse(
     xmlDocument("ListMultipartUploadsResult", [
       element("Bucket", context.parsed.bucket),
