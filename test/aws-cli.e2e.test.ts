@@ -3,11 +3,12 @@
 // is compared by SHA-256 with what was uploaded.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, createReadStream, mkdirSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { createReadStream, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { awsCliConfigLines } from "../src/web/snippets.ts";
 import { createAwsClientHome, describeResult, runAwsCli, runAwsConfigureLine, runPython, type AwsClientHome } from "./support/aws-clients.ts";
 import { createCredential, startGateway, type TestCredential, type TestGateway } from "./support/gateway.ts";
+import { writeRandomFile } from "./support/test-files.ts";
 
 const MIB = 1024 * 1024;
 /** Size that AWS CLI v2 uploads as 25 parts of its default 8 MiB part size. */
@@ -65,23 +66,6 @@ function sha256(data: Uint8Array): string {
 async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
-/** Writes `size` random bytes in 8 MiB pieces, so the file is never held in memory, and returns its SHA-256. */
-function writeRandomFile(path: string, size: number): string {
-  const hash = createHash("sha256");
-  const fd = openSync(path, "w");
-  try {
-    for (let written = 0; written < size; ) {
-      const piece = randomBytes(Math.min(8 * MIB, size - written));
-      for (let offset = 0; offset < piece.length; ) offset += writeSync(fd, piece, offset);
-      hash.update(piece);
-      written += piece.length;
-    }
-  } finally {
-    closeSync(fd);
-  }
   return hash.digest("hex");
 }
 

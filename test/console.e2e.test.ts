@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
+import { launchChromium } from "./support/browser.ts";
 import { createAwsClientHome, describeResult, runAwsCli, runAwsConfigureLine, type AwsClientHome } from "./support/aws-clients.ts";
 import { startGateway, type TestGateway } from "./support/gateway.ts";
 
@@ -34,18 +35,7 @@ beforeAll(async () => {
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   await gateway.cliOk(["user", "add", "ann@acme.test", "--org", "acme,globex", "--password-file", passwordFile]);
 
-  browser = await chromium.launch({
-    executablePath: process.env.S3GW_TEST_CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-quic",
-    ],
-  });
+  browser = await launchChromium();
 }, browserTimeoutMs);
 
 afterAll(async () => {

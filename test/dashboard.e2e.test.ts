@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
+import { launchChromium } from "./support/browser.ts";
 import { startGateway, type TestGateway } from "./support/gateway.ts";
 
 const screenshotDir = "/tmp/dashboard-shots";
@@ -33,10 +34,7 @@ beforeAll(async () => {
   await addUser("ian@initech.test", "initech");
   // Expired long before the admin's test looks at it, so it does not count against the limit.
   await gateway.cliOk(["credential", "create", "--org", "acme", "--ttl", "1s", "--label", "expired from the command line"]);
-  browser = await chromium.launch({
-    executablePath: process.env.S3GW_TEST_CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
-  });
+  browser = await launchChromium();
 }, browserTimeoutMs);
 
 afterAll(async () => {

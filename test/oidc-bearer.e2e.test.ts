@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as oauth from "oauth4webapi";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
+import { launchChromium } from "./support/browser.ts";
 import { startGateway, type TestGateway } from "./support/gateway.ts";
 import { createTestCertificate, startTestIdentityProvider, type TestCertificate, type TestIdentityProvider } from "./support/oidc-provider.ts";
 
@@ -67,10 +68,7 @@ beforeAll(async () => {
   keycloak.registerClient({ ...automationClient, redirectUris: [automationRedirectUri], postLogoutRedirectUris: [] });
   await gateway.cliOk(["org", "create", "acme", "--name", "Acme Corp"]);
 
-  browser = await chromium.launch({
-    executablePath: process.env.S3GW_TEST_CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
-  });
+  browser = await launchChromium();
 }, browserTimeoutMs);
 
 afterAll(async () => {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
+import { launchChromium } from "./support/browser.ts";
 import { isolatedEnv, runCli, startGateway, type TestGateway } from "./support/gateway.ts";
 import {
   createTestCertificate,
@@ -110,10 +111,7 @@ beforeAll(async () => {
   await gateway.cliOk(["org", "create", "acme", "--name", "Acme Corp"]);
   await gateway.cliOk(["org", "create", "globex", "--name", "Globex"]);
 
-  browser = await chromium.launch({
-    executablePath: process.env.S3GW_TEST_CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
-  });
+  browser = await launchChromium();
 }, browserTimeoutMs);
 
 afterAll(async () => {
