@@ -1,6 +1,6 @@
 /**
  * Errors shared by the services, the CLI and the console. Each carries a stable `code` that
- * callers branch on; messages say what failed, quote the value and say what to do.
+ * callers branch on. Messages state what failed, quote the value and name the fix.
  */
 
 /** Base class of every error this program raises on purpose. */

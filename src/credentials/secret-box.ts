@@ -1,7 +1,7 @@
 /**
- * AES-256-GCM encryption of credential secrets under the master keyring. The ciphertext text is
- * `base64(iv) "." base64(ciphertext || tag)`; the key id is stored beside it, and the access key id
- * is bound in as additional data so a ciphertext cannot be moved to another credential row.
+ * AES-256-GCM encryption of credential secrets under the master keyring. The stored text is
+ * `base64(iv) "." base64(ciphertext || tag)`, and the key id is stored beside it. The access key id
+ * is bound in as additional data, so a ciphertext cannot be moved to another credential row.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { GatewayError } from "../errors.ts";

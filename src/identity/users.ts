@@ -153,7 +153,7 @@ export class UserService {
     return token;
   }
 
-  /** Whether `token` is an unused, unexpired setup token and no user exists yet. */
+  /** Checks that `token` is an unused, unexpired setup token and that no user exists yet. */
   isSetupTokenValid(token: string): boolean {
     return this.count() === 0 && this.findSetupToken(token) !== undefined;
   }

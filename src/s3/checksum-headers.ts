@@ -45,7 +45,7 @@ export function checksumResponseHeaders(checksum: StoredChecksum | undefined): R
   return { [`x-amz-checksum-${checksum.algorithm}`]: checksum.value, "x-amz-checksum-type": checksum.type };
 }
 
-/** Whether a GET or HEAD asked for the stored checksum. */
+/** Tells whether a GET or HEAD requests the stored checksum. */
 export function checksumModeEnabled(headers: HeaderMap): boolean {
   return headerValue(headers, "x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
 }

@@ -82,7 +82,7 @@ const unsupportedSubresources = new Set([
   "tagging", "torrent", "versioning", "versions", "website",
 ]);
 
-/** Longest key S3 accepts, in UTF-8 bytes. */
+/** Maximum key length S3 accepts, in UTF-8 bytes. */
 export const maxKeyBytes = 1024;
 
 /**

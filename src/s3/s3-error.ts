@@ -1,5 +1,5 @@
 /**
- * The one error type the S3 layer answers with.
+ * The one error type the S3 layer returns to clients.
  */
 import { GatewayError } from "../errors.ts";
 import { errorCatalogue, type S3ErrorCode } from "./error-catalogue.ts";

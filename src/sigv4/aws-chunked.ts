@@ -8,7 +8,7 @@ import { ByteReader } from "./byte-reader.ts";
 import { SigV4Error } from "./errors.ts";
 import { scopeString, sha256Hex, sign, signaturesEqual, type CredentialScope } from "./signing-key.ts";
 
-/** Longest chunk header or trailer line accepted, in bytes. */
+/** Maximum length of a chunk header or trailer line, in bytes. */
 const maxLineLength = 4096;
 /** Largest single chunk accepted; clients send 8 KiB to a few MiB. */
 const maxChunkSize = 64 * 1024 * 1024;

@@ -63,7 +63,7 @@ export class ByteReader {
     }
   }
 
-  /** Whether the stream has no bytes left. */
+  /** Tells whether the stream has no bytes left. */
   async atEnd(): Promise<boolean> {
     while (this.buffer.length === 0) {
       if (!(await this.fill())) return true;

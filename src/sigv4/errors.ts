@@ -1,6 +1,6 @@
 /**
  * Failures of Signature Version 4 parsing and verification. `code` is the Amazon S3 error code
- * the S3 layer answers with, so this module stays free of HTTP and XML concerns.
+ * the S3 layer responds with, so this module stays free of HTTP and XML concerns.
  */
 import { GatewayError } from "../errors.ts";
 

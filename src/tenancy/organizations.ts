@@ -1,6 +1,6 @@
 /**
- * Organizations and their connector buckets. Every organization sees only its own connectors;
- * the pair (organization id, bucket name) is what storage is keyed by.
+ * Organizations and their connector buckets. Each organization has access to its own connectors
+ * only, and storage is keyed by the pair (organization id, bucket name).
  */
 import { and, asc, eq, sql } from "drizzle-orm";
 import { recordAudit } from "../db/audit.ts";
