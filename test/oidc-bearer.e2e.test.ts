@@ -154,7 +154,10 @@ async function errorCode(response: Response): Promise<string> {
 
 describe("API with provider access tokens", () => {
   let kimToken: string;
+  let boToken: string;
 
+  // Every token is fetched here, before any test runs, because bun test 1.4 can kill a file's
+  // subprocesses (Chromium among them) on a stale timeout between tests (oven-sh/bun#39657).
   beforeAll(async () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
@@ -162,6 +165,10 @@ describe("API with provider access tokens", () => {
     expect(new URL(page.url()).pathname).toBe("/");
     kimToken = await automationAccessToken(context, "kim");
     await context.close();
+
+    const boContext = await browser.newContext({ ignoreHTTPSErrors: true });
+    boToken = await automationAccessToken(boContext, "bo");
+    await boContext.close();
   }, browserTimeoutMs);
 
   test("session of a signed-in user", async () => {
@@ -204,10 +211,6 @@ describe("API with provider access tokens", () => {
   test(
     "token of unknown user is 401",
     async () => {
-      const context = await browser.newContext({ ignoreHTTPSErrors: true });
-      const boToken = await automationAccessToken(context, "bo");
-      await context.close();
-
       const response = await api("/session", boToken);
       expect(response.status).toBe(401);
       expect(await errorCode(response)).toBe("unauthenticated");
